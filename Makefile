@@ -1,0 +1,47 @@
+# One virtual environment at .venv for the whole repository; versions pinned in constraints.txt.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PACKAGES := $(sort $(dir $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)))
+STAMP  := $(VENV)/.installed
+
+# Tests use the servers named by TEST_DATABASE_URL / TEST_REDIS_URL; default to local ones that answer.
+ifndef TEST_DATABASE_URL
+ifeq ($(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo up),up)
+export TEST_DATABASE_URL := postgresql://postgres@127.0.0.1:5432/postgres
+endif
+endif
+ifndef TEST_REDIS_URL
+ifeq ($(shell redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null),PONG)
+export TEST_REDIS_URL := redis://127.0.0.1:6379/0
+endif
+endif
+
+.PHONY: install lint typecheck test test-unit test-contract test-integration test-e2e bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	$(BIN)/pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	touch $@
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy $(addsuffix src,$(PACKAGES))
+
+# All layers in one run: unit, contract, integration, e2e.
+test: lint typecheck
+	$(BIN)/pytest
+
+test-unit test-contract test-integration test-e2e: install
+	$(BIN)/pytest -m $(subst test-,,$@)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Typed reasons a command is refused. Each carries a stable machine-readable ``code``."""
+
+from __future__ import annotations
+
+
+class Rejection(Exception):
+    code = "rejected"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidData(Rejection):
+    code = "invalid_data"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class NotPermitted(Rejection):
+    code = "forbidden"
+
+
+class NotOwner(NotPermitted):
+    code = "not_ticket_owner"
+
+
+class TicketNotFound(Rejection):
+    code = "ticket_not_found"
+
+
+class TicketAlreadyExists(Rejection):
+    code = "ticket_exists"
+
+
+class NotEnabled(Rejection):
+    code = "transition_not_enabled"
+
+    def __init__(self, transition: str, place: str) -> None:
+        super().__init__(f"transition {transition!r} is not enabled: the ticket is in {place!r}")
+        self.transition = transition
+        self.place = place
+
+
+class VersionConflict(Rejection):
+    code = "version_conflict"
+
+    def __init__(self, expected: int, actual: int | None = None) -> None:
+        detail = f", it is at {actual}" if actual is not None else ""
+        super().__init__(f"expected the ticket at version {expected}{detail}; reload and retry")
+        self.expected = expected
+        self.actual = actual
