@@ -11,6 +11,7 @@ Modules, from the inside out:
 - ``rejections``   typed reasons a command is refused
 - ``aggregate``    ``decide`` and ``evolve`` for one ticket
 - ``schema``       the net as JSON for ``/api/schema``
+- ``ports``        the EventStore protocol its adapters implement
 """
 
 from .aggregate import (

@@ -1,0 +1,8 @@
+"""Event store adapters, migrations, the Redis stream contract and the relay.
+
+- ``postgres``    the PostgreSQL event store (global positions in commit order)
+- ``sqlite``      its embedded twin on one SQLite file
+- ``migrations``  versioned SQL migrations, safe to run concurrently
+- ``stream``      the stream entry format published to Redis
+- ``relay``       publishes committed events to the stream, one active relay at a time
+"""

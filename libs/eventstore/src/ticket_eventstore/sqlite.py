@@ -1,0 +1,190 @@
+"""The SQLite event store: the embedded twin of the PostgreSQL store, for one process and one file.
+
+One connection, one lock: every operation runs alone, so positions follow commit order trivially.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from ticket_workflow import Event, EventMetadata
+from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse
+
+from .versions import check_versions
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY,
+    event_id    TEXT    NOT NULL UNIQUE,
+    stream_id   TEXT    NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    occurred_at TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (stream_id, version)
+);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    actor        TEXT    NOT NULL,
+    key          TEXT    NOT NULL,
+    request_hash TEXT    NOT NULL,
+    status_code  INTEGER NOT NULL,
+    body         TEXT    NOT NULL,
+    created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (actor, key)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE refused'); END;
+"""
+
+
+class SqliteDatabase:
+    """One SQLite file shared by the embedded event store and read models; one operation at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteDatabase:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        return cls(conn)
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self.lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self.lock:
+            yield self.conn
+
+
+class SqliteEventStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    @classmethod
+    async def create(cls, db: SqliteDatabase) -> SqliteEventStore:
+        async with db.lock:
+            await db.conn.executescript(SCHEMA)
+        return cls(db)
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[Event],
+        *,
+        response: RecordedResponse | None = None,
+    ) -> list[Event]:
+        if not events:
+            return []
+        check_versions(stream_id, expected_version, events)
+        stored = []
+        async with self._db.transaction() as conn:
+            if response is not None:
+                cursor = await conn.execute(
+                    "INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        response.actor,
+                        response.key,
+                        response.request_hash,
+                        response.status_code,
+                        json.dumps(response.body),
+                    ),
+                )
+                if cursor.rowcount == 0:
+                    raise IdempotencyKeyTaken(response.actor, response.key)
+            async with conn.execute(
+                "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?", (stream_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] != expected_version:
+                raise ConcurrencyConflict(stream_id, expected_version)
+            for event in events:
+                cursor = await conn.execute(
+                    "INSERT INTO events (event_id, stream_id, version, type, data, metadata, occurred_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        event.id,
+                        event.stream_id,
+                        event.version,
+                        event.type,
+                        json.dumps(event.data),
+                        event.metadata.model_dump_json(),
+                        event.timestamp.isoformat(),
+                    ),
+                )
+                stored.append(event.model_copy(update={"position": cursor.lastrowid}))
+        return stored
+
+    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
+        return await self._select(
+            "WHERE stream_id = ? AND (? IS NULL OR version <= ?) ORDER BY version",
+            (stream_id, up_to_version, up_to_version),
+        )
+
+    async def read_all(self, after_position: int = 0, limit: int = 500) -> list[Event]:
+        return await self._select("WHERE position > ? ORDER BY position LIMIT ?", (after_position, limit))
+
+    async def last_position(self) -> int:
+        async with self._db.reading() as conn, conn.execute("SELECT coalesce(max(position), 0) FROM events") as c:
+            row = await c.fetchone()
+        return int(row[0]) if row else 0
+
+    async def recorded_response(self, actor: str, key: str) -> RecordedResponse | None:
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT request_hash, status_code, body FROM idempotency_keys WHERE actor = ? AND key = ?",
+                (actor, key),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return RecordedResponse(actor, key, row["request_hash"], row["status_code"], json.loads(row["body"]))
+
+    async def _select(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+        sql = f"SELECT position, event_id, stream_id, version, type, data, metadata, occurred_at FROM events {where}"
+        async with self._db.reading() as conn, conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Event(
+                id=r["event_id"],
+                stream_id=r["stream_id"],
+                type=r["type"],
+                version=r["version"],
+                timestamp=datetime.fromisoformat(r["occurred_at"]),
+                data=json.loads(r["data"]),
+                metadata=EventMetadata.model_validate_json(r["metadata"]),
+                position=r["position"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,148 @@
+"""Bearer JWT authentication: a verified token becomes an :class:`~ticket_workflow.Actor`.
+
+HS256 with a shared secret by default; RS256/ES256 with a PEM public key or a JWKS URL for real identity
+providers. Only the algorithms of the configured key family are accepted, so ``alg: none`` and algorithm
+confusion (an RS256 public key used as an HMAC secret) are refused.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ticket_workflow import SUPPORT_TICKET, Actor, UnknownRole, effective_roles
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+HMAC_ALGORITHMS = ["HS256"]
+PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256"]
+
+
+class AuthSettings(BaseSettings):
+    """JWT settings, from the environment: JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE."""
+
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore")
+
+    secret: str | None = Field(None, description="HS256 shared secret.")
+    public_key: str | None = Field(None, description="PEM public key for RS256/ES256 tokens.")
+    jwks_url: str | None = Field(None, description="JWKS endpoint of an identity provider (RS256/ES256).")
+    issuer: str | None = Field(None, description="Required `iss` claim, when set.")
+    audience: str | None = Field(None, description="Required `aud` claim, when set.")
+    leeway_seconds: int = Field(30, description="Clock skew tolerated on `exp`.")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.secret or self.public_key or self.jwks_url)
+
+
+class MissingKey(RuntimeError):
+    pass
+
+
+class AuthError(Exception):
+    """The request is not authenticated: 401."""
+
+    def __init__(self, message: str, code: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def require_key(settings: AuthSettings, *, debug: bool) -> AuthSettings:
+    """Refuse to run without a key, except in debug mode, which warns loudly and uses a development secret."""
+    if settings.configured:
+        return settings
+    if not debug:
+        raise MissingKey(
+            "no JWT key configured: set JWT_SECRET (HS256), JWT_PUBLIC_KEY or JWT_JWKS_URL (RS256/ES256); "
+            "only DEBUG=true runs without one"
+        )
+    warnings.warn(
+        "DEBUG mode without JWT_SECRET: tokens are signed with a PUBLIC development secret. "
+        "Never expose this instance.",
+        stacklevel=2,
+    )
+    return settings.model_copy(update={"secret": DEVELOPMENT_SECRET})
+
+
+@dataclass
+class TokenVerifier:
+    settings: AuthSettings
+
+    def __post_init__(self) -> None:
+        self._jwks = jwt.PyJWKClient(self.settings.jwks_url) if self.settings.jwks_url else None
+
+    def verify(self, token: str) -> Actor:
+        key, algorithms = self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=self.settings.leeway_seconds,
+                options={"require": ["exp", "sub"], "verify_aud": self.settings.audience is not None},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token expired", code="token_expired") from None
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        return actor_from_claims(claims)
+
+    def _key_for(self, token: str) -> tuple[Any, list[str]]:
+        if self._jwks is not None:
+            try:
+                return self._jwks.get_signing_key_from_jwt(token).key, PUBLIC_KEY_ALGORITHMS
+            except jwt.PyJWTError as exc:
+                raise AuthError(f"invalid token: {exc}") from None
+        if self.settings.public_key:
+            return self.settings.public_key, PUBLIC_KEY_ALGORITHMS
+        return self.settings.secret, HMAC_ALGORITHMS
+
+
+def actor_from_claims(claims: dict[str, Any]) -> Actor:
+    sub, roles = claims.get("sub"), claims.get("roles", [])
+    if not isinstance(sub, str) or not sub:
+        raise AuthError("token has no `sub` (user id)")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) or not roles:
+        raise AuthError("token `roles` must be a non-empty list of role names")
+    try:
+        effective_roles(SUPPORT_TICKET, roles)
+    except UnknownRole as exc:
+        raise AuthError(str(exc), code="unknown_role") from None
+    return Actor(sub=sub, roles=frozenset(roles))
+
+
+def mint_token(
+    secret: str,
+    sub: str,
+    roles: list[str],
+    *,
+    ttl_seconds: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
+    now: float | None = None,
+) -> str:
+    """An HS256 token for development and tests."""
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {"sub": sub, "roles": roles, "iat": issued, "exp": issued + ttl_seconds}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthError("missing Authorization header (expected: Bearer <token>)", code="missing_token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization header must be: Bearer <token>", code="missing_token")
+    return token.strip()

@@ -1,0 +1,123 @@
+"""One JSON error shape for every service: ``{"success": false, "code", "message", "field"?, "request_id"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ticket_workflow import (
+    InvalidData,
+    NotEnabled,
+    NotPermitted,
+    Rejection,
+    TicketAlreadyExists,
+    TicketNotFound,
+    VersionConflict,
+)
+from ticket_workflow.ports import ConcurrencyConflict, StoreUnavailable
+
+from .auth import AuthError
+
+
+class ErrorBody(BaseModel):
+    """Every error response."""
+
+    success: bool = False
+    code: str
+    message: str
+    field: str | None = None
+    request_id: str | None = None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+
+
+REJECTION_STATUS: dict[type[Rejection], int] = {
+    InvalidData: 422,
+    NotPermitted: 403,
+    TicketNotFound: 404,
+    TicketAlreadyExists: 409,
+    NotEnabled: 409,
+    VersionConflict: 409,
+}
+
+
+def status_of(rejection: Rejection) -> int:
+    for kind, status in REJECTION_STATUS.items():
+        if isinstance(rejection, kind):
+            return status
+    return 400
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
+    body = ErrorBody(code=code, message=message, field=field, request_id=getattr(request.state, "request_id", None))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(exclude_none=True) | extra, status_code=status, headers=headers)
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the given error statuses."""
+    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS.get(s, "Error")} for s in statuses}
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request body",
+    401: "Missing, invalid or expired token",
+    403: "Role may not do this, or the customer does not own the ticket",
+    404: "Unknown ticket",
+    409: "Transition not enabled in the current state, or version conflict",
+    413: "Request body too large",
+    422: "Invalid body: the message names the field",
+    503: "A backing store is unreachable",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Map every error the services raise onto the shared JSON shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(request, exc.status, exc.code, exc.message, exc.field, **exc.extra)
+
+    @app.exception_handler(AuthError)
+    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        return error_response(request, 401, exc.code, exc.message)
+
+    @app.exception_handler(Rejection)
+    async def _rejection(request: Request, exc: Rejection) -> JSONResponse:
+        field = exc.field if isinstance(exc, InvalidData) else None
+        return error_response(request, status_of(exc), exc.code, exc.message, field)
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        message = "the ticket was changed by another request at the same time; reload and retry"
+        return error_response(request, 409, "version_conflict", message)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return error_response(request, 503, "store_unavailable", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or None
+        if first.get("type") == "json_invalid":
+            return error_response(request, 400, "malformed_json", f"request body is not valid JSON: {first['msg']}")
+        message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        return error_response(request, 422, "invalid_request", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(request, exc.status_code, code, str(exc.detail))
