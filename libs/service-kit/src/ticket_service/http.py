@@ -52,20 +52,28 @@ class BodyLimit:
             await self._too_large(scope, send)
             return
         received = 0
+        refused = False
 
         async def limited() -> Message:
-            nonlocal received
+            # Answer 413 as soon as the limit is crossed, then tell the app the client left; whatever the
+            # app answers after that is dropped.
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    refused = True
+                    await self._too_large(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._too_large(scope, send)
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited, guarded_send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         body: dict[str, Any] = {
@@ -78,7 +86,3 @@ class BodyLimit:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-
-
-class _TooLarge(Exception):
-    pass
