@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PACKAGES := $(sort $(dir $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)))
+PACKAGES := $(sort $(dir $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml)))
 STAMP  := $(VENV)/.installed
 
 # Tests use the servers named by TEST_DATABASE_URL / TEST_REDIS_URL; default to local ones that answer.
@@ -23,7 +23,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+$(STAMP): $(BIN)/python constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml)
 	$(BIN)/pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
 	touch $@
 

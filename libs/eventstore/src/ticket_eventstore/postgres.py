@@ -9,6 +9,7 @@ deciding and the optimistic version check run concurrently. (Alternatives and me
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -25,7 +26,13 @@ APPEND_LOCK = 0x5EED_0002
 NOTIFY_CHANNEL = "ticket_events"
 
 _COLUMNS = "position, event_id, stream_id, version, type, data, metadata, occurred_at"
-_UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError)
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,  # includes CannotConnectNow and ConnectionDoesNotExist
+    asyncpg.OperatorInterventionError,  # e.g. AdminShutdown while the server restarts
+)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

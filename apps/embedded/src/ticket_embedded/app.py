@@ -1,0 +1,114 @@
+"""The composition root of the embedded mode: ``create_app(settings=None)``.
+
+Mounts the command API's and the query API's own routers on one app; the lifespan opens one SQLite file for
+the event store and the read model and wires the in-process projector between them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ticket_command import debug
+from ticket_command.handling import CommandService
+from ticket_command.routes import command_router
+from ticket_command.runtime import Runtime, install
+from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_projector.projector import Projector
+from ticket_projector.sqlite import SqliteReadModel
+from ticket_query.app import install_errors
+from ticket_query.routes import create_router
+from ticket_service.auth import TokenVerifier, require_key
+from ticket_service.http import BodyLimit, RequestId
+
+from .delivery import ProjectingStore
+from .settings import EmbeddedSettings
+
+
+@dataclass
+class Parts:
+    """What the lifespan opened; absent until startup."""
+
+    store: SqliteEventStore | None = None
+    read_model: SqliteReadModel | None = None
+    projector: Projector | None = None
+
+    def model(self) -> SqliteReadModel:
+        if self.read_model is None:
+            raise RuntimeError("the read model is not open yet")
+        return self.read_model
+
+
+def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
+    settings = settings or EmbeddedSettings()
+    auth = require_key(settings.auth, debug=settings.debug)
+    verifier = TokenVerifier(auth)
+    runtime = Runtime(verifier=verifier, mint_secret=auth.secret if settings.debug else None)
+    parts = Parts()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = await SqliteDatabase.open(settings.db_path)
+        try:
+            parts.store = await SqliteEventStore.create(db)
+            parts.read_model = SqliteReadModel(db)
+            await parts.read_model.migrate()
+            parts.projector = Projector(parts.read_model, parts.store)
+            await parts.projector.catch_up()  # whatever was stored but not projected before a stop
+            runtime.service = CommandService(ProjectingStore(parts.store, parts.projector))
+            yield
+        finally:
+            runtime.service = None
+            await db.close()
+
+    app = FastAPI(
+        title="Support Ticket (embedded)",
+        version="0.1.0",
+        description="The command and query APIs of the support-ticket system in one process, on one SQLite file.",
+        lifespan=lifespan,
+    )
+    install(app, runtime)
+    install_errors(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
+    app.include_router(command_router())
+    if settings.debug:
+        app.include_router(debug.router)
+    app.include_router(
+        create_router(
+            parts.model,
+            verifier,
+            min_position_timeout=settings.min_position_timeout_seconds,
+            stream_poll_seconds=settings.stream_poll_seconds,
+        )
+    )
+    _health_routes(app, parts)
+    if settings.frontend_dir is not None and settings.frontend_dir.is_dir():
+        app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend")
+    return app
+
+
+def _health_routes(app: FastAPI, parts: Parts) -> None:
+    @app.get("/health", tags=["health"], summary="The process is alive")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"], summary="Store open and the projection caught up or catching up")
+    async def ready() -> JSONResponse:
+        if parts.store is None or parts.read_model is None or parts.projector is None:
+            return JSONResponse({"success": False, "code": "not_ready", "message": "starting"}, status_code=503)
+        last, projected = await parts.store.last_position(), await parts.read_model.checkpoint()
+        body: dict[str, Any] = {"last_position": last, "projected_position": projected, "lag": last - projected}
+        halt = parts.projector.halt
+        if halt is not None:
+            message = f"projection halted at position {halt.position}: {halt.reason}"
+            return JSONResponse(
+                {"success": False, "code": "projection_halted", "message": message, **body}, status_code=503
+            )
+        return JSONResponse({"success": True, "status": "ready", **body})

@@ -1,0 +1,50 @@
+"""``ticket-embedded`` (what ``make run`` starts): the whole system on one port, one SQLite file."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from ticket_service.auth import MissingKey
+
+from .settings import EmbeddedSettings
+
+ROLES = ("customer", "agent", "supervisor", "admin")
+
+
+def banner(settings: EmbeddedSettings) -> str:
+    url = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+    lines = [
+        "",
+        f"  Support Ticket is running on {url}",
+        f"  Web UI:   {url}/        API docs: {url}/docs",
+        f"  Data:     {settings.db_path} (events and read models; kept across restarts)",
+    ]
+    if settings.debug:
+        lines += ["", "  Get a token for any role (DEBUG=true), e.g.:"]
+        for role, user in zip(ROLES, ("alice", "bob", "carol", "dave"), strict=True):
+            lines.append(
+                f"    curl -s -X POST {url}/api/debug/token -H 'Content-Type: application/json' "
+                f"""-d '{{"sub": "{user}", "roles": ["{role}"]}}'"""
+            )
+        lines += ["", "  Then: curl -s -X POST " + url + "/api/support-ticket -H 'Authorization: Bearer <token>'"]
+    else:
+        lines += ["", "  DEBUG=false: bring tokens signed with JWT_SECRET (or your identity provider's key)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = EmbeddedSettings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except MissingKey as exc:
+        print(f"ticket-embedded: {exc}", file=sys.stderr)
+        return 2
+    print(banner(settings), flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0

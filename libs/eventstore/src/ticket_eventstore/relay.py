@@ -1,0 +1,298 @@
+"""The relay: publishes committed events, in global order, from the PostgreSQL event store to a Redis stream.
+
+- **No dual write.** Commands only append to Postgres; the relay reads what committed (``read_all`` after the
+  position of the stream's last entry) and publishes it. While Redis is down commands keep succeeding and the
+  relay retries with backoff; when Redis returns it catches up.
+- **Idempotent publishing.** Each entry's ID is ``<position>-0`` (``stream.entry_id``). Redis refuses an ID that
+  is not greater than the stream's last one, so a republish is a no-op and order is kept. Entries are added one
+  at a time, in order: a failure can never leave a gap behind a later entry.
+- **Where to resume** is read from Redis itself on every round (``last-generated-id``), not remembered: when
+  Redis loses its data, the relay republishes from where the stream now ends.
+- **One active relay.** Replicas campaign for a PostgreSQL session advisory lock on a dedicated connection. The
+  holder publishes; when its connection (or process) dies Postgres releases the lock and a standby takes over.
+  A brief overlap is harmless: explicit IDs make the second publisher's entries no-ops.
+- **Prompt.** The leader LISTENs on ``ticket_events`` (``postgres.NOTIFY_CHANNEL``) and also polls.
+- **Trimming** by length and/or age, never below what a consumer group still needs: the lowest pending entry
+  or the entry after the last one delivered, whichever is lower, over every group. The event store keeps
+  everything; a consumer that fell behind the stream reads the gap from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from .postgres import NOTIFY_CHANNEL, PostgresEventStore
+from .stream import DEFAULT_STREAM, encode, entry_id, position_of
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK = 0x5EED_0003
+_DUPLICATE = "equal or smaller"
+_PG_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    stream: str = DEFAULT_STREAM
+    batch_size: int = 500
+    poll_interval: float = 1.0  # seconds between rounds when no notification arrives
+    election_interval: float = 2.0  # seconds between a standby's attempts to take the lock
+    max_backoff: float = 5.0  # ceiling of the retry delay while Redis or Postgres fail
+    trim_max_len: int | None = None  # keep at most this many of the latest positions
+    trim_max_age: float | None = None  # seconds: drop entries of events older than this
+    trim_interval: float = 60.0
+    lock_key: int = RELAY_LOCK
+
+
+@dataclass
+class RelayStatus:
+    """What ``/ready`` reports about the relay of this process."""
+
+    running: bool = False
+    leader: bool = False
+    published_position: int = 0  # the stream's last entry, as last seen by the leader
+    store_position: int = 0
+    last_error: str | None = None
+    last_round_at: datetime | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.store_position - self.published_position)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "role": "leader" if self.leader else "standby",
+            "published_position": self.published_position,
+            "store_position": self.store_position,
+            "lag": self.lag if self.leader else None,
+            "last_error": self.last_error,
+            "last_round_at": self.last_round_at.isoformat() if self.last_round_at else None,
+        }
+
+
+class StreamPublisher:
+    """Copies committed events the stream lacks from the store to the stream, in position order."""
+
+    def __init__(self, store: PostgresEventStore, redis: Redis, stream: str, *, batch_size: int = 500) -> None:
+        self.store = store
+        self.redis = redis
+        self.stream = stream
+        self.batch_size = batch_size
+
+    async def stream_position(self) -> int:
+        """Position of the stream's last entry ever added (survives trimming; 0 when the stream is gone)."""
+        try:
+            info = await self.redis.xinfo_stream(self.stream)
+        except ResponseError as exc:
+            if "no such key" in str(exc).lower():
+                return 0
+            raise
+        return position_of(info["last-generated-id"])
+
+    async def publish_pending(self) -> int:
+        """Publish everything committed after the stream's end; returns how many entries were added."""
+        after = await self.stream_position()
+        added = 0
+        while events := await self.store.read_all(after, self.batch_size):
+            for event in events:
+                assert event.position is not None  # stored events always have one
+                if await self._add(event.position, encode(event)):
+                    added += 1
+                after = event.position
+        return added
+
+    async def _add(self, position: int, fields: dict[str, str]) -> bool:
+        try:
+            await self.redis.xadd(self.stream, fields, id=entry_id(position))  # type: ignore[arg-type]
+        except ResponseError as exc:
+            if _DUPLICATE in str(exc):
+                return False  # already published (by us earlier, or by another relay)
+            raise
+        return True
+
+
+class StreamTrimmer:
+    """Trims the stream by length and/or age, never below what a consumer group still needs."""
+
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        redis: Redis,
+        stream: str,
+        *,
+        max_len: int | None = None,
+        max_age: float | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store, self.redis, self.stream = store, redis, stream
+        self.max_len, self.max_age, self.clock = max_len, max_age, clock
+
+    async def trim(self, last_position: int) -> int:
+        """Remove entries below the trim point; returns how many were removed."""
+        cut = await self._wanted_cut(last_position)
+        if cut is None:
+            return 0
+        floor = await consumer_floor(self.redis, self.stream)
+        if floor is not None:
+            cut = min(cut, floor)
+        if cut <= 1:
+            return 0
+        removed: int = await self.redis.xtrim(self.stream, minid=entry_id(cut), approximate=False)
+        return removed
+
+    async def _wanted_cut(self, last_position: int) -> int | None:
+        """The lowest position to keep according to the configured limits (None: no limit applies)."""
+        cuts = []
+        if self.max_len is not None:
+            cuts.append(last_position - self.max_len + 1)
+        if self.max_age is not None:
+            cutoff = self.clock() - timedelta(seconds=self.max_age)
+            cuts.append(await self.store.position_at(cutoff) + 1)
+        return max(cuts) if cuts else None
+
+
+async def consumer_floor(redis: Redis, stream: str) -> int | None:
+    """The lowest position any consumer group still needs (None when the stream has no group)."""
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return None  # no stream, no groups
+    needed = []
+    for group in groups:
+        floor = position_of(group["last-delivered-id"]) + 1
+        if int(group.get("pending", 0)):
+            summary = await redis.xpending(stream, group["name"])
+            if summary.get("min"):
+                floor = min(floor, position_of(summary["min"]))
+        needed.append(floor)
+    return min(needed) if needed else None
+
+
+class LeadershipLost(Exception):
+    """The connection holding the relay lock is gone: Postgres released the lock."""
+
+
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
+
+@dataclass
+class Relay:
+    """Runs in every command-api replica; only the holder of the relay lock publishes."""
+
+    connect: Connect  # opens the dedicated connection that holds the lock and LISTENs
+    store: PostgresEventStore
+    redis: Redis
+    settings: RelaySettings = field(default_factory=RelaySettings)
+    status: RelayStatus = field(default_factory=RelayStatus)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.publisher = StreamPublisher(self.store, self.redis, s.stream, batch_size=s.batch_size)
+        self.trimmer = StreamTrimmer(self.store, self.redis, s.stream, max_len=s.trim_max_len, max_age=s.trim_max_age)
+
+    @classmethod
+    def for_dsn(cls, dsn: str, store: PostgresEventStore, redis: Redis, settings: RelaySettings) -> Relay:
+        return cls(lambda: asyncpg.connect(dsn, timeout=10), store, redis, settings)
+
+    async def run(self) -> None:
+        """Campaign, lead, and campaign again when leadership is lost; until cancelled."""
+        self.status.running = True
+        try:
+            while True:
+                conn = await self._campaign()
+                try:
+                    await self._lead(conn)
+                except LeadershipLost as exc:
+                    log.warning("relay: lost leadership (%s); campaigning again", exc)
+                finally:
+                    self.status.leader = False
+                    await _close(conn)
+        finally:
+            self.status.running = False
+
+    async def _campaign(self) -> asyncpg.Connection:
+        conn: asyncpg.Connection | None = None
+        while True:
+            try:
+                if conn is None or conn.is_closed():
+                    conn = await self.connect()
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.settings.lock_key):
+                    log.info("relay: this replica is now the publisher")
+                    return conn
+            except _PG_ERRORS as exc:
+                self.status.last_error = f"election: {exc!r}"
+                if conn is not None:
+                    await _close(conn)
+                conn = None
+            await asyncio.sleep(self.settings.election_interval)
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        wake = asyncio.Event()
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+        except _PG_ERRORS as exc:
+            raise LeadershipLost(repr(exc)) from exc
+        conn.add_termination_listener(lambda *_: wake.set())
+        self.status.leader = True
+        backoff = 0.0
+        next_trim = time.monotonic()
+        while True:
+            await _still_holding(conn)
+            wake.clear()
+            trim_due = time.monotonic() >= next_trim
+            try:
+                await self._round(trim=trim_due)
+            except Exception as exc:  # Redis down, store unreachable, anything: never let the relay die
+                backoff = min(self.settings.max_backoff, max(0.1, backoff * 2))
+                self.status.last_error = repr(exc)
+                log.warning("relay: round failed (%r); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                continue
+            backoff = 0.0
+            if trim_due:
+                next_trim = time.monotonic() + self.settings.trim_interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.settings.poll_interval)
+
+    async def _round(self, *, trim: bool) -> None:
+        await self.publisher.publish_pending()
+        store_position = await self.store.last_position()
+        published = await self.publisher.stream_position()
+        if trim:
+            await self.trimmer.trim(published)
+        self.status.store_position, self.status.published_position = store_position, published
+        self.status.last_error = None
+        self.status.last_round_at = datetime.now(UTC)
+        if published > store_position:
+            self.status.last_error = (
+                f"stream {self.settings.stream!r} ends at position {published}, beyond the store's "
+                f"{store_position}: it belongs to another event store"
+            )
+
+
+async def _still_holding(conn: asyncpg.Connection) -> None:
+    if conn.is_closed():
+        raise LeadershipLost("lock connection closed")
+    try:
+        await conn.fetchval("SELECT 1")
+    except _PG_ERRORS as exc:
+        raise LeadershipLost(repr(exc)) from exc
+
+
+async def _close(conn: asyncpg.Connection) -> None:
+    with contextlib.suppress(*_PG_ERRORS):
+        await asyncio.wait_for(conn.close(), 5)
+    if not conn.is_closed():
+        conn.terminate()

@@ -1,0 +1,17 @@
+"""The support-ticket command API: the write side.
+
+Follow a request from the route inward:
+
+- ``routes``       thin HTTP handlers: create a ticket, fire each of the 9 transitions
+- ``security``     bearer token -> :class:`~ticket_workflow.Actor`
+- ``handling``     the application service: load the ticket, decide, record, append (with idempotency)
+- ``idempotency``  Idempotency-Key: request fingerprints and replays
+- ``models``       request and response bodies (the OpenAPI schemas)
+- ``runtime``      what the handlers need at request time, and how a host app provides it
+- ``health``       ``/health`` and ``/ready``
+- ``debug``        ``POST /api/debug/token`` (only when ``DEBUG=true``)
+- ``asyncapi``     the AsyncAPI document of the published event stream
+- ``app``          the composition root: ``create_app(settings=None, store=None)``
+- ``settings``     configuration from the environment
+- ``cli``          ``ticket-command-api serve | migrate | mint-token``
+"""

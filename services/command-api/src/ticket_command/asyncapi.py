@@ -1,0 +1,112 @@
+"""The AsyncAPI document of the published event stream, served at ``/asyncapi.json``.
+
+One Redis stream; one entry per committed event, ID ``<position>-0``, plain string fields (the format of
+``ticket_eventstore.stream``). ``data`` and ``metadata`` are JSON text; their schemas are given as
+``contentSchema``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ticket_eventstore.stream import FIELDS
+from ticket_workflow import CREATED, SUPPORT_TICKET, EventMetadata
+from ticket_workflow.data import DATA_SCHEMAS, CreateTicketData
+
+VERSION = "1.0.0"
+
+
+def document(stream: str) -> dict[str, Any]:
+    messages = {event_type: _message(event_type, summary) for event_type, summary in _event_types()}
+    refs = [{"$ref": f"#/channels/ticketEvents/messages/{name}"} for name in messages]
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Support-ticket events",
+            "version": VERSION,
+            "description": (
+                "Every event committed to the support-ticket event store, in global order, as one entry of a "
+                "Redis stream. The entry ID is `<position>-0`, so readers can resume from any position and a "
+                "republish never duplicates an entry. All fields are plain strings readable by any Redis "
+                "client; `data` and `metadata` hold JSON objects. The stream may be trimmed (never below what a "
+                "consumer group still needs); the event store keeps every event."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "channels": {
+            "ticketEvents": {
+                "address": stream,
+                "title": "Ticket events",
+                "description": "Redis stream key. Read with XREAD / XREADGROUP; entry ID `<position>-0`.",
+                "messages": messages,
+            }
+        },
+        "operations": {
+            "receiveTicketEvents": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/ticketEvents"},
+                "summary": "Consume ticket events in global order.",
+                "messages": refs,
+            }
+        },
+    }
+
+
+def _event_types() -> list[tuple[str, str]]:
+    return [(CREATED, "A ticket was created"), *((t.event_type, t.description) for t in SUPPORT_TICKET.transitions)]
+
+
+def _message(event_type: str, summary: str) -> dict[str, Any]:
+    return {
+        "name": event_type,
+        "title": event_type,
+        "summary": summary,
+        "contentType": "text/plain",
+        "payload": _entry_schema(event_type),
+    }
+
+
+def _entry_schema(event_type: str) -> dict[str, Any]:
+    number = {"type": "string", "pattern": "^[1-9][0-9]*$"}
+    return {
+        "type": "object",
+        "description": "The fields of one stream entry (all strings).",
+        "required": list(FIELDS),
+        "properties": {
+            "type": {"type": "string", "const": event_type, "description": "Event type (wire name)."},
+            "event_id": {"type": "string", "format": "uuid", "description": "Unique event id."},
+            "stream_id": {"type": "string", "description": "The ticket id (aggregate_id)."},
+            "version": {**number, "description": "Version of the ticket after this event, from 1."},
+            "position": {**number, "description": "Global position in commit order; the entry ID is `<position>-0`."},
+            "timestamp": {"type": "string", "format": "date-time", "description": "When it happened (ISO 8601)."},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "description": "JSON object: the event's data.",
+                "contentSchema": _data_schema(event_type),
+            },
+            "metadata": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "description": "JSON object: actor, roles, correlation_id, causation_id, idempotency_key.",
+                "contentSchema": EventMetadata.model_json_schema(),
+            },
+        },
+    }
+
+
+def _data_schema(event_type: str) -> dict[str, Any]:
+    if event_type == CREATED:
+        schema, always = CreateTicketData.model_json_schema(), ["subject", "description", "priority", "requester"]
+    else:
+        transition = next(t.name for t in SUPPORT_TICKET.transitions if t.event_type == event_type)
+        schema, always = DATA_SCHEMAS[transition].model_json_schema(), ["assignee"] if transition == "assign" else []
+    return {
+        "type": "object",
+        "required": ["aggregate_id", "timestamp", *always],
+        "properties": {
+            "aggregate_id": {"type": "string", "description": "The ticket id."},
+            "timestamp": {"type": "string", "format": "date-time"},
+            **schema.get("properties", {}),
+        },
+    }

@@ -1,0 +1,89 @@
+"""``ticket-command-api serve | migrate | mint-token``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import asyncpg
+
+from ticket_eventstore import migrations
+from ticket_service.auth import MissingKey, mint_token, require_key
+from ticket_workflow import SUPPORT_TICKET, UnknownRole, effective_roles
+
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    try:
+        result: int = args.run(settings, args)
+    except MissingKey as exc:
+        print(f"ticket-command-api: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=settings.log_level)
+    return 0
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> list[migrations.Migration]:
+        conn = await asyncpg.connect(settings.database_url, timeout=settings.db_connect_timeout)
+        try:
+            return await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+        finally:
+            await conn.close()
+
+    applied = asyncio.run(run())
+    names = ", ".join(f"{m.version:03d}_{m.name}" for m in applied) or "nothing (up to date)"
+    print(f"event store migrations applied: {names}")
+    return 0
+
+
+def mint(settings: Settings, args: argparse.Namespace) -> int:
+    auth = require_key(settings.auth, debug=settings.debug)
+    if not auth.secret:
+        print("ticket-command-api: mint-token needs JWT_SECRET (HS256)", file=sys.stderr)
+        return 2
+    try:
+        effective_roles(SUPPORT_TICKET, args.role)
+    except UnknownRole as exc:
+        print(f"ticket-command-api: {exc}", file=sys.stderr)
+        return 2
+    token = mint_token(
+        auth.secret, args.sub, args.role, ttl_seconds=args.ttl, issuer=auth.issuer, audience=auth.audience
+    )
+    print(token)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ticket-command-api", description="The support-ticket command API.")
+    commands = parser.add_subparsers(required=True, metavar="command")
+    run = commands.add_parser("serve", help="serve HTTP (and run the relay)")
+    run.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port (default: PORT or 8081)")
+    run.set_defaults(run=serve)
+    commands.add_parser("migrate", help="apply event store migrations to DATABASE_URL").set_defaults(run=migrate)
+    token = commands.add_parser("mint-token", help="print a development JWT signed with JWT_SECRET")
+    token.add_argument("--sub", required=True, help="user id")
+    token.add_argument("--role", action="append", required=True, help="role name; repeat for several")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.set_defaults(run=mint)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

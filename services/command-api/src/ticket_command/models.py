@@ -1,0 +1,78 @@
+"""Request and response bodies of the command API; they are also its OpenAPI schemas."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, available_transitions
+from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT
+
+AGGREGATE_ID = Field(min_length=1, max_length=SHORT_TEXT, description="The ticket id returned by create.")
+EXPECTED_VERSION = Field(
+    None, ge=0, description="Refuse with 409 unless the ticket is still at this version (optimistic concurrency)."
+)
+
+
+class TransitionRequest(BaseModel):
+    """Body of ``POST /api/{transition}``; each transition has its own ``data`` schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aggregate_id: str = AGGREGATE_ID
+    data: Any = None
+    expected_version: int | None = EXPECTED_VERSION
+
+
+def transition_request_model(transition: str) -> type[TransitionRequest]:
+    """``TransitionRequest`` with ``data`` typed by the transition's schema, e.g. ``AssignRequest``."""
+    name = "".join(part.title() for part in transition.split("_")) + "Request"
+    model: type[TransitionRequest] = create_model(
+        name,
+        __base__=TransitionRequest,
+        data=(cast(Any, DATA_SCHEMAS[transition] | None), Field(None, description=f"Optional data of {transition!r}.")),
+    )
+    return model
+
+
+class TicketChange(BaseModel):
+    """The ticket after a command: the specification's answer plus what this caller may do next."""
+
+    success: bool = True
+    aggregate_id: str
+    version: int
+    place: str = Field(description="The place holding the token.")
+    state: dict[str, int] = Field(description="Tokens in every place of the net.")
+    enabled_transitions: list[str] = Field(description="Transitions enabled in this state, in net order.")
+    available_transitions: list[str] = Field(description="Enabled transitions this caller may fire now.")
+    position: int | None = Field(description="Global position of the last event written (read-your-writes).")
+
+    @classmethod
+    def of(cls, state: TicketState, actor: Actor, position: int | None) -> TicketChange:
+        return cls(
+            aggregate_id=state.id,
+            version=state.version,
+            place=state.place,
+            state={place: state.marking.get(place, 0) for place in SUPPORT_TICKET.place_names},
+            enabled_transitions=state.enabled_transitions,
+            available_transitions=available_transitions(state, actor),
+            position=position,
+        )
+
+
+class TokenRequest(BaseModel):
+    """Body of ``POST /api/debug/token``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sub: str = Field(min_length=1, max_length=SHORT_TEXT, description="User id.")
+    roles: list[str] = Field(min_length=1, description="Role names: customer, agent, supervisor, admin.")
+    ttl_seconds: int = Field(3600, ge=1, le=7 * 24 * 3600, description="Lifetime of the token.")
+
+
+class TokenResponse(BaseModel):
+    token: str
+    sub: str
+    roles: list[str]
+    expires_at: str = Field(description="ISO 8601 time after which the token is refused.")

@@ -1,0 +1,63 @@
+"""Services started as real processes on loopback ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_environment(**values: str) -> dict[str, str]:
+    """The current environment without settings the services read, plus ``values``."""
+    dropped = ("DEBUG", "DATABASE_URL", "REDIS_URL", "PORT", "HOST", "DB_PATH", "EVENT_STREAM")
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("JWT_") and k not in dropped}
+    return keep | {"LOG_LEVEL": "warning"} | values
+
+
+class Process:
+    """A service process whose output goes to a log file that failures quote."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str], log: Path, url: str) -> None:
+        self.url = url
+        self.log = log
+        self._out = log.open("ab")
+        self.process = subprocess.Popen(list(command), env=dict(env), stdout=self._out, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_until(self, path: str = "/ready", timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.url} exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(self.url + path, timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.url}{path} did not answer 200 within {timeout}s:\n{self.output()}")
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._out.close()
+        return self.process.returncode

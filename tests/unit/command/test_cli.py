@@ -1,0 +1,36 @@
+"""``ticket-command-api mint-token`` (serve and migrate run in the e2e and integration tests)."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from ticket_command import cli
+
+from .support import SECRET
+
+
+def test_mint_token_prints_a_token_the_service_accepts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    assert cli.main(["mint-token", "--sub", "sue", "--role", "supervisor", "--role", "customer", "--ttl", "120"]) == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), SECRET, algorithms=["HS256"])
+    assert (claims["sub"], claims["roles"], claims["exp"] - claims["iat"]) == ("sue", ["supervisor", "customer"], 120)
+
+
+def test_mint_token_refuses_unknown_roles_and_a_missing_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    assert cli.main(["mint-token", "--sub", "x", "--role", "wizard"]) == 2
+    assert "wizard" in capsys.readouterr().err
+    for name in ("JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS_URL", "DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.main(["mint-token", "--sub", "x", "--role", "agent"]) == 2
+    assert "JWT_SECRET" in capsys.readouterr().err
+
+
+def test_a_subcommand_is_required() -> None:
+    with pytest.raises(SystemExit):
+        cli.main([])
