@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: install lint typecheck test test-unit test-contract test-integration test-e2e bench clean
+.PHONY: run stack install lint typecheck test test-unit test-contract test-integration test-e2e bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,18 @@ $(STAMP): $(BIN)/python constraints.txt requirements-dev.txt $(wildcard libs/*/p
 	touch $@
 
 install: $(STAMP)
+
+# The whole system in one process on PORT (default 8080), data in DB_PATH (default ./support-ticket.db).
+run: install
+	$(BIN)/ticket-embedded
+
+# The distributed system as local processes (command-api, projector, query-api, nginx gateway on PORT).
+stack: install
+	$(BIN)/python deploy/stack.py
+
+# Benchmarks print figures; they never assert a speed.
+bench: install
+	$(BIN)/python bench/append.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,9 +21,9 @@ from ticket_command.routes import command_router
 from ticket_command.runtime import Runtime, install
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector
-from ticket_projector.sqlite import SqliteReadModel
 from ticket_query.app import install_errors
 from ticket_query.routes import create_router
+from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.http import BodyLimit, RequestId
 

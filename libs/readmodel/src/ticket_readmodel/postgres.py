@@ -1,0 +1,288 @@
+"""The read model in PostgreSQL, in a schema of its own (``READ_MODEL_SCHEMA``).
+
+Replicas: every projection transaction starts with ``SELECT ... FOR UPDATE`` on the checkpoint row, so
+projector replicas apply events strictly one transaction after another, and each skips what another one
+already applied. Nothing is applied twice or out of order, whichever replica Redis hands an entry to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ticket_eventstore import migrations
+from ticket_workflow import EventMetadata, Message, TicketState
+
+from .digest import ContentDigest
+from .listing import Dialect, list_sql, next_cursor, sort_values
+from .projection import Change, HistoryEntry, priority_rank
+from .read_model import DayStats, Stats, TicketPage, TicketQuery
+
+COMPONENT = "read_model"
+PROJECTION = "tickets"
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+TICKET_COLUMNS = (
+    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
+    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
+    "resolved_at, closed_at, last_position"
+)
+HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
+DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, text_match="subject ILIKE {}")
+
+
+def read_model_migrations() -> list[migrations.Migration]:
+    return migrations.load("ticket_readmodel", "sql/postgres")
+
+
+def checked_schema(name: str) -> str:
+    if not _SCHEMA_NAME.match(name):
+        raise ValueError(f"read model schema must match {_SCHEMA_NAME.pattern}, got {name!r}")
+    return name
+
+
+class PostgresReadModel:
+    def __init__(self, pool: asyncpg.Pool, schema: str = "read_model") -> None:
+        self._pool = pool
+        self.schema = checked_schema(schema)
+        self._q = f'"{self.schema}".'
+
+    async def migrate(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            await conn.execute(f'SET search_path TO "{self.schema}", public')
+            try:
+                await migrations.apply(conn, COMPONENT, read_model_migrations())
+            finally:
+                await conn.execute("RESET search_path")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresTransaction]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresTransaction(conn, self._q)
+
+    async def checkpoint(self) -> int:
+        value = await self._pool.fetchval(f"SELECT position FROM {self._q}checkpoint WHERE projection = $1", PROJECTION)
+        return int(value or 0)
+
+    async def ticket(self, ticket_id: str) -> TicketState | None:
+        row = await self._pool.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
+        return ticket_of(row) if row else None
+
+    async def list_tickets(self, query: TicketQuery) -> TicketPage:
+        sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
+        rows = await self._pool.fetch(sql, *params)
+        items = [ticket_of(r) for r in rows[: query.limit]]
+        cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
+        return TicketPage(items=items, next_cursor=cursor)
+
+    async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
+        rows = await self._pool.fetch(
+            f"SELECT {HISTORY_COLUMNS} FROM {self._q}history WHERE ticket_id = $1 "
+            "AND ($2::int IS NULL OR version <= $2) ORDER BY version",
+            ticket_id,
+            up_to_version,
+        )
+        return [history_of(r) for r in rows]
+
+    async def changes_after(
+        self, position: int, *, requester: str | None = None, limit: int = 100
+    ) -> list[HistoryEntry]:
+        columns = ", ".join(f"h.{c.strip()}" for c in HISTORY_COLUMNS.split(","))
+        rows = await self._pool.fetch(
+            f"SELECT {columns} FROM {self._q}history h JOIN {self._q}tickets t ON t.id = h.ticket_id "
+            "WHERE h.position > $1 AND ($2::text IS NULL OR t.requester = $2) ORDER BY h.position LIMIT $3",
+            position,
+            requester,
+            limit,
+        )
+        return [history_of(r) for r in rows]
+
+    async def stats(self, *, days: int = 30) -> Stats:
+        async with self._pool.acquire() as conn:
+            places = await conn.fetch(f"SELECT place, tickets FROM {self._q}place_counts WHERE tickets <> 0")
+            per_day = await conn.fetch(
+                f"SELECT day, created, resolved FROM (SELECT * FROM {self._q}daily_stats ORDER BY day DESC "
+                "LIMIT $1) latest ORDER BY day",
+                days,
+            )
+            medians = await conn.fetchrow(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
+                " FILTER (WHERE first_response_at IS NOT NULL) AS first_response, "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))"
+                f" FILTER (WHERE resolved_at IS NOT NULL) AS resolution FROM {self._q}tickets"
+            )
+        by_place = {r["place"]: r["tickets"] for r in places}
+        return Stats(
+            by_place=by_place,
+            per_day=[DayStats(day=r["day"], created=r["created"], resolved=r["resolved"]) for r in per_day],
+            median_first_response_seconds=_float(medians["first_response"]),
+            median_resolution_seconds=_float(medians["resolution"]),
+            open_escalations=by_place.get("escalated", 0),
+            total=sum(by_place.values()),
+        )
+
+    async def content_hash(self) -> str:
+        digest = ContentDigest()
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            async for row in conn.cursor(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets ORDER BY id"):
+                digest.ticket(ticket_of(row))
+            async for row in conn.cursor(f"SELECT {HISTORY_COLUMNS} FROM {self._q}history ORDER BY position"):
+                digest.history(history_of(row))
+            for row in await conn.fetch(f"SELECT day, created, resolved FROM {self._q}daily_stats ORDER BY day"):
+                digest.add("day", [row["day"].isoformat(), row["created"], row["resolved"]])
+            for row in await conn.fetch(
+                f"SELECT place, tickets FROM {self._q}place_counts WHERE tickets <> 0 ORDER BY place"
+            ):
+                digest.add("place", [row["place"], row["tickets"]])
+            digest.add("checkpoint", await conn.fetchval(f"SELECT position FROM {self._q}checkpoint"))
+        return digest.hexdigest()
+
+
+class PostgresTransaction:
+    def __init__(self, conn: asyncpg.Connection, qualifier: str) -> None:
+        self._conn = conn
+        self._q = qualifier
+        self._tickets: dict[str, TicketState] = {}
+
+    async def checkpoint(self) -> int:
+        value = await self._conn.fetchval(
+            f"SELECT position FROM {self._q}checkpoint WHERE projection = $1 FOR UPDATE", PROJECTION
+        )
+        return int(value or 0)
+
+    async def ticket(self, ticket_id: str) -> TicketState | None:
+        if ticket_id in self._tickets:
+            return self._tickets[ticket_id]
+        row = await self._conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
+        return ticket_of(row) if row else None
+
+    async def save(self, change: Change) -> None:
+        t, h = change.ticket, change.history
+        await self._conn.execute(_UPSERT_TICKET.format(q=self._q), *ticket_params(t, h.position))
+        await self._conn.execute(
+            f"INSERT INTO {self._q}history ({HISTORY_COLUMNS}, actor, roles) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            h.position,
+            h.ticket_id,
+            h.version,
+            h.event_id,
+            h.type,
+            h.transition,
+            h.occurred_at,
+            h.data,
+            h.metadata.model_dump(mode="json"),
+            h.actor,
+            list(h.roles),
+        )
+        if change.day is not None:
+            await self._conn.execute(
+                f"INSERT INTO {self._q}daily_stats AS d (day, created, resolved) VALUES ($1, $2, $3) "
+                "ON CONFLICT (day) DO UPDATE SET created = d.created + excluded.created, "
+                "resolved = d.resolved + excluded.resolved",
+                change.day.day,
+                change.day.created,
+                change.day.resolved,
+            )
+        for place, delta in sorted(change.place_counts.items()):
+            await self._conn.execute(
+                f"INSERT INTO {self._q}place_counts AS p (place, tickets) VALUES ($1, $2) "
+                "ON CONFLICT (place) DO UPDATE SET tickets = p.tickets + excluded.tickets",
+                place,
+                delta,
+            )
+        self._tickets[t.id] = t
+
+    async def advance(self, position: int) -> None:
+        await self._conn.execute(
+            f"UPDATE {self._q}checkpoint SET position = $2 WHERE projection = $1", PROJECTION, position
+        )
+
+
+_UPSERT_TICKET = """
+INSERT INTO {q}tickets (
+    id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages,
+    message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at,
+    resolved_at, closed_at, last_position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+ON CONFLICT (id) DO UPDATE SET
+    version = excluded.version, place = excluded.place, marking = excluded.marking, subject = excluded.subject,
+    description = excluded.description, priority = excluded.priority, priority_rank = excluded.priority_rank,
+    requester = excluded.requester, assignee = excluded.assignee, messages = excluded.messages,
+    message_count = excluded.message_count, escalation_reason = excluded.escalation_reason,
+    resolution = excluded.resolution, reopen_count = excluded.reopen_count, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, first_response_at = excluded.first_response_at,
+    resolved_at = excluded.resolved_at, closed_at = excluded.closed_at, last_position = excluded.last_position
+"""
+
+
+def ticket_params(t: TicketState, position: int) -> tuple[Any, ...]:
+    return (
+        t.id,
+        t.version,
+        t.place,
+        dict(t.marking),
+        t.subject,
+        t.description,
+        t.priority,
+        priority_rank(t.priority),
+        t.requester,
+        t.assignee,
+        [m.model_dump(mode="json") for m in t.messages],
+        len(t.messages),
+        t.escalation_reason,
+        t.resolution,
+        t.reopen_count,
+        t.created_at,
+        t.updated_at,
+        t.first_response_at,
+        t.resolved_at,
+        t.closed_at,
+        position,
+    )
+
+
+def ticket_of(row: Any) -> TicketState:
+    return TicketState(
+        id=row["id"],
+        version=row["version"],
+        marking=row["marking"],
+        subject=row["subject"],
+        description=row["description"],
+        priority=row["priority"],
+        requester=row["requester"],
+        assignee=row["assignee"],
+        messages=tuple(Message.model_validate(m) for m in row["messages"]),
+        escalation_reason=row["escalation_reason"],
+        resolution=row["resolution"],
+        reopen_count=row["reopen_count"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        first_response_at=row["first_response_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+    )
+
+
+def history_of(row: Any) -> HistoryEntry:
+    occurred: datetime = row["occurred_at"]
+    return HistoryEntry(
+        position=row["position"],
+        ticket_id=row["ticket_id"],
+        version=row["version"],
+        event_id=row["event_id"],
+        type=row["type"],
+        transition=row["transition"],
+        occurred_at=occurred,
+        data=row["data"],
+        metadata=EventMetadata.model_validate(row["metadata"]),
+    )
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None

@@ -1,0 +1,144 @@
+"""The read-model port: what the projector writes and the query API reads, whatever the storage.
+
+Adapters: :mod:`ticket_readmodel.postgres` (a schema of its own) and :mod:`ticket_readmodel.sqlite` (tables in the
+embedded SQLite file). Both pass ``tests/contract/test_read_model.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from contextlib import AbstractAsyncContextManager
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticket_workflow import TicketState
+
+from .projection import Change, HistoryEntry
+
+Sort = Literal["created", "-created", "updated", "-updated", "priority", "-priority"]
+SORTS: tuple[str, ...] = ("created", "-created", "updated", "-updated", "priority", "-priority")
+
+# Keyset columns of each sort, most significant first; the id breaks ties so every order is total.
+SORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "created": ("created_at", "id"),
+    "updated": ("updated_at", "id"),
+    "priority": ("priority_rank", "created_at", "id"),
+}
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+class TicketQuery(BaseModel):
+    """A page of the ticket list: filters, order, and where the previous page ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    place: str | None = None
+    assignee: str | None = None
+    requester: str | None = None
+    priority: str | None = None
+    text: str | None = Field(None, description="Case-insensitive substring of the subject.")
+    sort: Sort = "-created"
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = None
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    def after(self) -> list[Any] | None:
+        """The keyset values the previous page ended with (None on the first page)."""
+        if self.cursor is None:
+            return None
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(self.cursor.encode()))
+        except ValueError as exc:
+            raise InvalidCursor("cursor is not one this API returned") from exc
+        if not isinstance(decoded, dict) or decoded.get("sort") != self.sort:
+            raise InvalidCursor("cursor belongs to another sort order; start again without a cursor")
+        values = decoded.get("after")
+        if not isinstance(values, list) or len(values) != len(SORT_COLUMNS[self.sort_key]):
+            raise InvalidCursor("cursor is not one this API returned")
+        return values
+
+
+def make_cursor(sort: str, values: list[Any]) -> str:
+    raw = json.dumps({"sort": sort, "after": values}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+class TicketPage(BaseModel):
+    items: list[TicketState]
+    next_cursor: str | None
+
+
+class DayStats(BaseModel):
+    day: date
+    created: int
+    resolved: int
+
+
+class Stats(BaseModel):
+    by_place: dict[str, int]
+    per_day: list[DayStats]
+    median_first_response_seconds: float | None
+    median_resolution_seconds: float | None
+    open_escalations: int
+    total: int
+
+
+class ReadModelTransaction(Protocol):
+    """One atomic unit of projection: read rows, save changes, advance the checkpoint; all or nothing."""
+
+    async def checkpoint(self) -> int:
+        """The checkpoint, locked until the transaction ends (no other projector advances it meanwhile)."""
+        ...
+
+    async def ticket(self, ticket_id: str) -> TicketState | None: ...
+
+    async def save(self, change: Change) -> None: ...
+
+    async def advance(self, position: int) -> None: ...
+
+
+class ReadModel(Protocol):
+    async def migrate(self) -> None:
+        """Create or upgrade the tables (idempotent)."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[ReadModelTransaction]: ...
+
+    async def checkpoint(self) -> int:
+        """The global position of the last event applied (0 before the first)."""
+        ...
+
+    async def ticket(self, ticket_id: str) -> TicketState | None: ...
+
+    async def list_tickets(self, query: TicketQuery) -> TicketPage: ...
+
+    async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
+        """The ticket's events, oldest first."""
+        ...
+
+    async def changes_after(
+        self, position: int, *, requester: str | None = None, limit: int = 100
+    ) -> list[HistoryEntry]:
+        """Events projected after ``position``, in order; only tickets of ``requester`` when given."""
+        ...
+
+    async def stats(self, *, days: int = 30) -> Stats:
+        """Aggregates; ``per_day`` holds the latest ``days`` days with activity, oldest first."""
+        ...
+
+    async def content_hash(self) -> str:
+        """A digest of every row: equal read models have equal hashes, on any adapter."""
+        ...

@@ -1,0 +1,286 @@
+"""The read model in the embedded SQLite file, next to the SQLite event store (tables prefixed ``rm_``).
+
+One :class:`~ticket_eventstore.sqlite.SqliteDatabase` serialises every operation, so the checkpoint needs no
+row lock: a projection transaction runs alone. Times are stored as UTC ISO 8601 text, which sorts in time order.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+
+from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_workflow import EventMetadata, Message, TicketState
+
+from .digest import ContentDigest
+from .listing import Dialect, list_sql, next_cursor, sort_values
+from .projection import Change, HistoryEntry, priority_rank
+from .read_model import DayStats, Stats, TicketPage, TicketQuery
+
+PROJECTION = "tickets"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rm_tickets (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, place TEXT NOT NULL, marking TEXT NOT NULL,
+    subject TEXT NOT NULL, description TEXT NOT NULL, priority TEXT NOT NULL, priority_rank INTEGER NOT NULL,
+    requester TEXT NOT NULL, assignee TEXT, messages TEXT NOT NULL, message_count INTEGER NOT NULL,
+    escalation_reason TEXT, resolution TEXT, reopen_count INTEGER NOT NULL, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, first_response_at TEXT, resolved_at TEXT, closed_at TEXT,
+    last_position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rm_tickets_created_idx ON rm_tickets (created_at, id);
+CREATE INDEX IF NOT EXISTS rm_tickets_updated_idx ON rm_tickets (updated_at, id);
+CREATE INDEX IF NOT EXISTS rm_tickets_priority_idx ON rm_tickets (priority_rank, created_at, id);
+CREATE INDEX IF NOT EXISTS rm_tickets_place_idx ON rm_tickets (place, created_at, id);
+CREATE INDEX IF NOT EXISTS rm_tickets_assignee_idx ON rm_tickets (assignee, updated_at, id);
+CREATE INDEX IF NOT EXISTS rm_tickets_requester_idx ON rm_tickets (requester, created_at, id);
+CREATE TABLE IF NOT EXISTS rm_history (
+    position INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL, version INTEGER NOT NULL, event_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL, transition TEXT, actor TEXT NOT NULL, roles TEXT NOT NULL, occurred_at TEXT NOT NULL,
+    data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (ticket_id, version)
+);
+CREATE TABLE IF NOT EXISTS rm_daily_stats (
+    day TEXT PRIMARY KEY, created INTEGER NOT NULL DEFAULT 0, resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rm_place_counts (place TEXT PRIMARY KEY, tickets INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rm_checkpoint (projection TEXT PRIMARY KEY, position INTEGER NOT NULL);
+INSERT OR IGNORE INTO rm_checkpoint (projection, position) VALUES ('tickets', 0);
+"""
+
+TICKET_COLUMNS = (
+    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
+    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
+    "resolved_at, closed_at, last_position"
+)
+HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """A time as stored: UTC, microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment is not None else None
+
+
+DIALECT = Dialect(placeholder=lambda n: "?", timestamp=stamp, text_match="subject LIKE {} ESCAPE '\\'")
+
+
+class SqliteReadModel:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def migrate(self) -> None:
+        async with self._db.lock:
+            await self._db.conn.executescript(SCHEMA)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        async with self._db.transaction() as conn:
+            yield SqliteTransaction(conn)
+
+    async def checkpoint(self) -> int:
+        rows = await self._fetch("SELECT position FROM rm_checkpoint WHERE projection = ?", (PROJECTION,))
+        return int(rows[0][0]) if rows else 0
+
+    async def ticket(self, ticket_id: str) -> TicketState | None:
+        rows = await self._fetch(f"SELECT {TICKET_COLUMNS} FROM rm_tickets WHERE id = ?", (ticket_id,))
+        return ticket_of(rows[0]) if rows else None
+
+    async def list_tickets(self, query: TicketQuery) -> TicketPage:
+        sql, params = list_sql(query, "rm_tickets", TICKET_COLUMNS, DIALECT)
+        rows = await self._fetch(sql, tuple(params))
+        items = [ticket_of(r) for r in rows[: query.limit]]
+        cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
+        return TicketPage(items=items, next_cursor=cursor)
+
+    async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
+        rows = await self._fetch(
+            f"SELECT {HISTORY_COLUMNS} FROM rm_history WHERE ticket_id = ? AND (? IS NULL OR version <= ?) "
+            "ORDER BY version",
+            (ticket_id, up_to_version, up_to_version),
+        )
+        return [history_of(r) for r in rows]
+
+    async def changes_after(
+        self, position: int, *, requester: str | None = None, limit: int = 100
+    ) -> list[HistoryEntry]:
+        columns = ", ".join(f"h.{c.strip()}" for c in HISTORY_COLUMNS.split(","))
+        rows = await self._fetch(
+            f"SELECT {columns} FROM rm_history h JOIN rm_tickets t ON t.id = h.ticket_id "
+            "WHERE h.position > ? AND (? IS NULL OR t.requester = ?) ORDER BY h.position LIMIT ?",
+            (position, requester, requester, limit),
+        )
+        return [history_of(r) for r in rows]
+
+    async def stats(self, *, days: int = 30) -> Stats:
+        places = await self._fetch("SELECT place, tickets FROM rm_place_counts WHERE tickets <> 0", ())
+        per_day = await self._fetch(
+            "SELECT day, created, resolved FROM (SELECT * FROM rm_daily_stats ORDER BY day DESC LIMIT ?) ORDER BY day",
+            (days,),
+        )
+        first = await self._fetch(
+            "SELECT created_at, first_response_at FROM rm_tickets WHERE first_response_at IS NOT NULL", ()
+        )
+        resolution = await self._fetch(
+            "SELECT created_at, resolved_at FROM rm_tickets WHERE resolved_at IS NOT NULL", ()
+        )
+        by_place = {r[0]: r[1] for r in places}
+        return Stats(
+            by_place=by_place,
+            per_day=[DayStats(day=date.fromisoformat(r[0]), created=r[1], resolved=r[2]) for r in per_day],
+            median_first_response_seconds=_median(first),
+            median_resolution_seconds=_median(resolution),
+            open_escalations=by_place.get("escalated", 0),
+            total=sum(by_place.values()),
+        )
+
+    async def content_hash(self) -> str:
+        digest = ContentDigest()
+        async with self._db.reading() as conn:
+            async with conn.execute(f"SELECT {TICKET_COLUMNS} FROM rm_tickets ORDER BY id") as cursor:
+                async for row in cursor:
+                    digest.ticket(ticket_of(row))
+            async with conn.execute(f"SELECT {HISTORY_COLUMNS} FROM rm_history ORDER BY position") as cursor:
+                async for row in cursor:
+                    digest.history(history_of(row))
+            async with conn.execute("SELECT day, created, resolved FROM rm_daily_stats ORDER BY day") as cursor:
+                async for row in cursor:
+                    digest.add("day", [row[0], row[1], row[2]])
+            async with conn.execute(
+                "SELECT place, tickets FROM rm_place_counts WHERE tickets <> 0 ORDER BY place"
+            ) as cursor:
+                async for row in cursor:
+                    digest.add("place", [row[0], row[1]])
+            async with conn.execute("SELECT position FROM rm_checkpoint") as cursor:
+                checkpoint = await cursor.fetchone()
+            digest.add("checkpoint", checkpoint[0] if checkpoint else 0)
+        return digest.hexdigest()
+
+    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        async with self._db.reading() as conn, conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+class SqliteTransaction:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def checkpoint(self) -> int:
+        async with self._conn.execute("SELECT position FROM rm_checkpoint WHERE projection = ?", (PROJECTION,)) as c:
+            row = await c.fetchone()
+        return int(row[0]) if row else 0
+
+    async def ticket(self, ticket_id: str) -> TicketState | None:
+        async with self._conn.execute(f"SELECT {TICKET_COLUMNS} FROM rm_tickets WHERE id = ?", (ticket_id,)) as c:
+            row = await c.fetchone()
+        return ticket_of(row) if row else None
+
+    async def save(self, change: Change) -> None:
+        t, h = change.ticket, change.history
+        await self._conn.execute(
+            f"INSERT OR REPLACE INTO rm_tickets ({TICKET_COLUMNS}) VALUES ({', '.join('?' * 21)})",
+            (
+                t.id,
+                t.version,
+                t.place,
+                json.dumps(dict(t.marking)),
+                t.subject,
+                t.description,
+                t.priority,
+                priority_rank(t.priority),
+                t.requester,
+                t.assignee,
+                json.dumps([m.model_dump(mode="json") for m in t.messages]),
+                len(t.messages),
+                t.escalation_reason,
+                t.resolution,
+                t.reopen_count,
+                stamp(t.created_at),
+                stamp(t.updated_at),
+                stamp(t.first_response_at),
+                stamp(t.resolved_at),
+                stamp(t.closed_at),
+                h.position,
+            ),
+        )
+        await self._conn.execute(
+            f"INSERT INTO rm_history ({HISTORY_COLUMNS}, actor, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                h.position,
+                h.ticket_id,
+                h.version,
+                h.event_id,
+                h.type,
+                h.transition,
+                stamp(h.occurred_at),
+                json.dumps(h.data),
+                h.metadata.model_dump_json(),
+                h.actor,
+                json.dumps(list(h.roles)),
+            ),
+        )
+        if change.day is not None:
+            await self._conn.execute(
+                "INSERT INTO rm_daily_stats (day, created, resolved) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE "
+                "SET created = created + excluded.created, resolved = resolved + excluded.resolved",
+                (change.day.day.isoformat(), change.day.created, change.day.resolved),
+            )
+        for place, delta in sorted(change.place_counts.items()):
+            await self._conn.execute(
+                "INSERT INTO rm_place_counts (place, tickets) VALUES (?, ?) ON CONFLICT (place) DO UPDATE "
+                "SET tickets = tickets + excluded.tickets",
+                (place, delta),
+            )
+
+    async def advance(self, position: int) -> None:
+        await self._conn.execute("UPDATE rm_checkpoint SET position = ? WHERE projection = ?", (position, PROJECTION))
+
+
+def ticket_of(row: Any) -> TicketState:
+    return TicketState(
+        id=row[0],
+        version=row[1],
+        marking=json.loads(row[3]),
+        subject=row[4],
+        description=row[5],
+        priority=row[6],
+        requester=row[8],
+        assignee=row[9],
+        messages=tuple(Message.model_validate(m) for m in json.loads(row[10])),
+        escalation_reason=row[12],
+        resolution=row[13],
+        reopen_count=row[14],
+        created_at=_time(row[15]),
+        updated_at=_time(row[16]),
+        first_response_at=_time(row[17]),
+        resolved_at=_time(row[18]),
+        closed_at=_time(row[19]),
+    )
+
+
+def history_of(row: Any) -> HistoryEntry:
+    return HistoryEntry(
+        position=row[0],
+        ticket_id=row[1],
+        version=row[2],
+        event_id=row[3],
+        type=row[4],
+        transition=row[5],
+        occurred_at=datetime.fromisoformat(row[6]),
+        data=json.loads(row[7]),
+        metadata=EventMetadata.model_validate_json(row[8]),
+    )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _median(rows: list[Any]) -> float | None:
+    """The median of ``later - earlier`` in seconds over rows of (earlier, later) stored times."""
+    values = [(datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0])).total_seconds() for r in rows]
+    return float(statistics.median(values)) if values else None

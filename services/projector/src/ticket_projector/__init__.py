@@ -1,0 +1,1 @@
+"""Projects the event stream into read models."""

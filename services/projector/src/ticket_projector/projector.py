@@ -1,0 +1,158 @@
+"""The projector: applies stored events to the read model exactly once and in order, whatever delivers them.
+
+- Each transaction locks the checkpoint, skips events at or below it, applies the rest, advances it: the read
+  model and the checkpoint change together or not at all.
+- An event whose predecessors were never applied (entries trimmed or lost in transport) first triggers a
+  catch-up of the missing range straight from the event store.
+- An event the projection cannot apply (a poison event) is retried, then the projector halts at its position:
+  it never skips it. ``halt`` says where and why; an operator fixes the cause, restarts or rebuilds.
+
+No transport here: the Redis consumer (``consumer``), the rebuild and the embedded mode all call ``handle`` /
+``apply`` / ``catch_up``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from ticket_readmodel.projection import ProjectionError, project
+from ticket_readmodel.read_model import ReadModel
+from ticket_workflow import Event
+from ticket_workflow.ports import EventStore
+
+log = logging.getLogger("ticket_projector")
+
+
+@dataclass(frozen=True)
+class Halt:
+    position: int
+    reason: str
+    event_type: str
+    ticket_id: str
+
+
+class ProjectionHalted(Exception):
+    def __init__(self, halt: Halt) -> None:
+        super().__init__(f"projection halted at position {halt.position}: {halt.reason}")
+        self.halt = halt
+
+
+class Projector:
+    def __init__(
+        self,
+        read_model: ReadModel,
+        store: EventStore | None = None,
+        *,
+        batch_size: int = 500,
+        attempts: int = 3,
+        retry_delay: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.read_model = read_model
+        self.store = store
+        self.batch_size = batch_size
+        self.attempts = max(1, attempts)
+        self.retry_delay = retry_delay
+        self._sleep = sleep
+        self.halt: Halt | None = None
+
+    async def apply(self, events: Iterable[Event]) -> int:
+        """Project stored events in-process (the embedded mode calls this right after each append).
+
+        Events already applied are skipped, missing predecessors are read from the store. Returns the checkpoint.
+        """
+        for event in sorted(events, key=_position):
+            await self.handle(event)
+        return await self.read_model.checkpoint()
+
+    async def handle(self, event: Event) -> bool:
+        """Apply one delivered event; False when it was already applied (a duplicate delivery)."""
+        self._ensure_running()
+        position = _position(event)
+        checkpoint = await self.read_model.checkpoint()
+        if position <= checkpoint:
+            return False
+        if self.store is not None and position > checkpoint + 1:
+            log.info("gap before position %d (checkpoint %d): catching up from the event store", position, checkpoint)
+            if await self.catch_up(until=position) >= position:
+                return True
+        await self._apply([event])
+        return True
+
+    async def catch_up(self, until: int | None = None) -> int:
+        """Apply what the event store holds beyond the checkpoint (up to ``until``); returns the checkpoint."""
+        if self.store is None:
+            raise RuntimeError("catching up needs an event store")
+        while True:
+            self._ensure_running()
+            checkpoint = await self.read_model.checkpoint()
+            if until is not None and checkpoint >= until:
+                return checkpoint
+            batch = await self.store.read_all(checkpoint, self.batch_size)
+            if until is not None:
+                batch = [e for e in batch if _position(e) <= until]
+            if not batch:
+                return checkpoint
+            await self._apply(batch)
+
+    async def _apply(self, events: Sequence[Event]) -> None:
+        try:
+            await self._commit(events)
+            return
+        except ProjectionError as exc:
+            failure = exc
+        before = [e for e in events if _position(e) < failure.position]
+        if before:
+            await self._apply(before)
+        poison = next(e for e in events if _position(e) == failure.position)
+        await self._retry_or_halt(poison, failure)
+        rest = [e for e in events if _position(e) > failure.position]
+        if rest:
+            await self._apply(rest)
+
+    async def _commit(self, events: Sequence[Event]) -> int:
+        async with self.read_model.transaction() as tx:
+            checkpoint = await tx.checkpoint()
+            start = checkpoint
+            for event in events:
+                if _position(event) <= checkpoint:
+                    continue
+                await tx.save(project(event, await tx.ticket(event.stream_id)))
+                checkpoint = _position(event)
+            if checkpoint != start:
+                await tx.advance(checkpoint)
+        return checkpoint
+
+    async def _retry_or_halt(self, event: Event, failure: ProjectionError) -> None:
+        for attempt in range(2, self.attempts + 1):
+            await self._sleep(self.retry_delay)
+            log.warning("retrying event at position %d (attempt %d of %d)", failure.position, attempt, self.attempts)
+            try:
+                await self._commit([event])
+                return
+            except ProjectionError as exc:
+                failure = exc
+        self.halt = Halt(failure.position, failure.reason, event.type, event.stream_id)
+        log.error(
+            "projection HALTED at position %d (%s of ticket %s): %s; nothing after it is applied until the cause "
+            "is fixed (then restart or rebuild)",
+            failure.position,
+            event.type,
+            event.stream_id,
+            failure.reason,
+            extra={"position": failure.position, "event_type": event.type, "ticket_id": event.stream_id},
+        )
+        raise ProjectionHalted(self.halt)
+
+    def _ensure_running(self) -> None:
+        if self.halt is not None:
+            raise ProjectionHalted(self.halt)
+
+
+def _position(event: Event) -> int:
+    if event.position is None:
+        raise ValueError(f"event {event.id} has no global position: only stored events are projected")
+    return event.position

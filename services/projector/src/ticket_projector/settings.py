@@ -1,0 +1,38 @@
+"""Projector settings, from the environment (constructed explicitly in tests)."""
+
+from __future__ import annotations
+
+import socket
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ticket_eventstore.stream import DEFAULT_STREAM
+
+
+class ProjectorSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres", description="PostgreSQL of the read models."
+    )
+    event_store_url: str | None = Field(None, description="PostgreSQL of the event store; DATABASE_URL when unset.")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    event_stream: str = DEFAULT_STREAM
+    read_model_schema: str = "read_model"
+    projector_group: str = "projector"
+    consumer_name: str = Field(
+        default_factory=socket.gethostname,
+        description="Stable per replica, so a restarted replica finds the entries it had not acknowledged.",
+    )
+    host: str = Field("127.0.0.1", description="Interface of the health port; 0.0.0.0 in containers.")
+    port: int = 8083
+    log_level: str = "INFO"
+    batch_size: int = Field(500, ge=1, description="Events per transaction when catching up from the store.")
+    poison_attempts: int = Field(3, ge=1, description="Tries of an event before the projector halts on it.")
+    retry_delay_seconds: float = Field(0.5, ge=0)
+    claim_idle_ms: int = Field(60_000, ge=1, description="Pending this long, an entry of a dead replica is claimed.")
+
+    @property
+    def store_url(self) -> str:
+        return self.event_store_url or self.database_url

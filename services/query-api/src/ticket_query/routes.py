@@ -1,0 +1,157 @@
+"""The query routes, as a router any app can mount with its own read model (Postgres, or SQLite when embedded).
+
+Thin handlers: authenticate, ask the read model, shape the answer. Customers see only tickets they requested;
+any other ticket is a 404, exactly as if it did not exist.
+(No ``from __future__ import annotations`` here: FastAPI resolves the dependency aliases defined in the factory.)
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+from sse_starlette import EventSourceResponse
+
+from ticket_readmodel.read_model import SORTS, InvalidCursor, ReadModel, Sort, Stats, TicketQuery
+from ticket_service.auth import AuthError, TokenVerifier, bearer_token
+from ticket_service.errors import ApiError, documented
+from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, describe, fold, is_staff, may_view
+from ticket_workflow.data import PRIORITIES
+
+from .freshness import MIN_POSITION_HEADER, wait_for_position
+from .live import ticket_changes
+from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
+
+ReadModelSource = ReadModel | Callable[[], ReadModel]
+
+
+def create_router(
+    read_model: ReadModelSource,
+    verifier: TokenVerifier,
+    *,
+    min_position_timeout: float = 2.0,
+    stream_poll_seconds: float = 0.25,
+) -> APIRouter:
+    """The query API's routes. ``read_model`` is the read model or a function returning it (set at startup)."""
+
+    def model() -> ReadModel:
+        return read_model() if callable(read_model) else read_model
+
+    async def fresh_enough(
+        min_position: Annotated[int | None, Query(ge=0, description="Wait until this position is projected.")] = None,
+        x_min_position: Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)] = None,
+    ) -> None:
+        requested = max(min_position or 0, x_min_position or 0)
+        if requested:
+            await wait_for_position(model(), requested, min_position_timeout)
+
+    async def caller(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        return verifier.verify(bearer_token(authorization))
+
+    async def stream_caller(
+        authorization: Annotated[str | None, Header()] = None,
+        access_token: Annotated[str | None, Query(description="For EventSource, which cannot send headers.")] = None,
+    ) -> Actor:
+        if authorization:
+            return verifier.verify(bearer_token(authorization))
+        if access_token:
+            return verifier.verify(access_token)
+        raise AuthError("missing token: send Authorization: Bearer <token> or ?access_token=", code="missing_token")
+
+    Caller = Annotated[Actor, Depends(caller)]
+    TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
+    router = APIRouter(prefix="/api", tags=["query"], dependencies=[Depends(fresh_enough)])
+
+    async def visible_ticket(ticket_id: str, actor: Actor) -> TicketState:
+        state = await model().ticket(ticket_id)
+        if state is None or not may_view(state, actor):
+            raise ApiError(404, "ticket_not_found", f"ticket {ticket_id!r} not found")
+        return state
+
+    @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=documented(401, 404, 503))
+    async def get_ticket(ticket_id: TicketId, actor: Caller) -> TicketView:
+        return ticket_view(await visible_ticket(ticket_id, actor), actor)
+
+    @router.get("/support-ticket", response_model=TicketList, responses=documented(401, 422, 503))
+    async def list_tickets(
+        actor: Caller,
+        place: Annotated[str | None, Query(description="One of the net's places.")] = None,
+        assignee: Annotated[str | None, Query(description="User id, or `me` for the caller.")] = None,
+        requester: str | None = None,
+        priority: Annotated[str | None, Query(description=", ".join(PRIORITIES))] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Text in the subject.")] = None,
+        sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
+        limit: Annotated[int, Query(ge=1, le=100)] = 25,
+        cursor: str | None = None,
+    ) -> TicketList:
+        if place is not None and place not in SUPPORT_TICKET.place_names:
+            raise ApiError(
+                422, "invalid_request", f"place: must be one of {', '.join(SUPPORT_TICKET.place_names)}", "place"
+            )
+        if priority is not None and priority not in PRIORITIES:
+            raise ApiError(422, "invalid_request", f"priority: must be one of {', '.join(PRIORITIES)}", "priority")
+        if assignee == "me":
+            assignee = actor.sub
+        if not is_staff(SUPPORT_TICKET, actor.roles):
+            if requester not in (None, actor.sub):
+                return TicketList(items=[], next_cursor=None)
+            requester = actor.sub
+        query = TicketQuery(
+            place=place,
+            assignee=assignee,
+            requester=requester,
+            priority=priority,
+            text=q,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        )
+        try:
+            page = await model().list_tickets(query)
+        except InvalidCursor as exc:
+            raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
+        return TicketList(items=[ticket_view(s, actor) for s in page.items], next_cursor=page.next_cursor)
+
+    @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=documented(401, 404, 503))
+    async def ticket_events(ticket_id: TicketId, actor: Caller) -> TicketEvents:
+        await visible_ticket(ticket_id, actor)
+        history = await model().history(ticket_id)
+        return TicketEvents(aggregate_id=ticket_id, events=[event_view(h) for h in history])
+
+    @router.get(
+        "/support-ticket/{ticket_id}/at/{version}", response_model=TicketView, responses=documented(401, 404, 503)
+    )
+    async def ticket_at(ticket_id: TicketId, version: Annotated[int, Path(ge=1)], actor: Caller) -> TicketView:
+        await visible_ticket(ticket_id, actor)
+        history = await model().history(ticket_id, up_to_version=version)
+        state = fold(h.to_event() for h in history)
+        if state is None or state.version != version:
+            raise ApiError(404, "version_not_found", f"ticket {ticket_id!r} has no version {version}")
+        return ticket_view(state, actor)
+
+    @router.get("/schema", summary="The support-ticket Petri net: places, transitions, arcs, roles")
+    async def schema() -> dict[str, Any]:
+        return describe(SUPPORT_TICKET)
+
+    @router.get("/stats", response_model=Stats, responses=documented(401, 403, 503))
+    async def stats(actor: Caller, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Stats:
+        if not is_staff(SUPPORT_TICKET, actor.roles):
+            raise ApiError(403, "forbidden", "stats are for agents, supervisors and admins")
+        return await model().stats(days=days)
+
+    @router.get(
+        "/stream",
+        summary="Ticket changes as Server-Sent Events (event: ticket, id: global position)",
+        responses=documented(401),
+    )
+    async def stream(
+        actor: Annotated[Actor, Depends(stream_caller)],
+        last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    ) -> EventSourceResponse:
+        if last_event_id is not None and last_event_id.strip().isdigit():
+            after = int(last_event_id)
+        else:
+            after = await model().checkpoint()
+        changes = ticket_changes(model(), actor, after, poll_seconds=stream_poll_seconds)
+        return EventSourceResponse(changes, ping=15)
+
+    return router

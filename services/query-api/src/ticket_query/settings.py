@@ -1,0 +1,24 @@
+"""Query API settings, from the environment (constructed explicitly in tests)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ticket_service.auth import AuthSettings
+
+
+class QuerySettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres", description="PostgreSQL of the read models."
+    )
+    read_model_schema: str = "read_model"
+    debug: bool = False
+    host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 in containers.")
+    port: int = 8082
+    log_level: str = "INFO"
+    min_position_timeout_seconds: float = Field(2.0, ge=0, description="Read-your-writes: longest wait for a position.")
+    stream_poll_seconds: float = Field(0.25, gt=0, description="How often the live stream looks for new changes.")
+    auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -1,0 +1,195 @@
+"""One suite, every read-model adapter: PostgreSQL (its own schema) and the embedded SQLite twin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.unit.projector.scenarios import T0, Ticket, busy_day, interleaved
+from ticket_eventstore.postgres import create_pool
+from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_readmodel.postgres import PostgresReadModel
+from ticket_readmodel.projection import canonical, project
+from ticket_readmodel.read_model import InvalidCursor, ReadModel, TicketQuery
+from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_workflow import Event, fold
+
+
+async def apply(read_model: ReadModel, events: list[Event]) -> None:
+    """Project events the way the projector does: row, change, checkpoint in one transaction."""
+    async with read_model.transaction() as tx:
+        checkpoint = await tx.checkpoint()
+        for event in events:
+            assert event.position is not None and event.position > checkpoint
+            await tx.save(project(event, await tx.ticket(event.stream_id)))
+            checkpoint = event.position
+        await tx.advance(checkpoint)
+
+
+async def all_pages(read_model: ReadModel, **filters: object) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page = await read_model.list_tickets(TicketQuery(cursor=cursor, **filters))  # type: ignore[arg-type]
+        ids += [t.id for t in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return ids
+
+
+class ReadModelContract:
+    """Subclasses provide the ``read_model`` fixture (migrated, empty)."""
+
+    async def test_starts_empty(self, read_model: ReadModel) -> None:
+        assert await read_model.checkpoint() == 0
+        assert await read_model.ticket("nope") is None
+        assert (await read_model.list_tickets(TicketQuery())).items == []
+        assert await read_model.history("nope") == []
+        await read_model.migrate()  # idempotent
+        assert await read_model.checkpoint() == 0
+
+    async def test_rows_history_and_checkpoint_commit_together(self, read_model: ReadModel) -> None:
+        tickets = busy_day()
+        events = interleaved(tickets)
+        await apply(read_model, events)
+        assert await read_model.checkpoint() == events[-1].position
+        for t in tickets:
+            stored = await read_model.ticket(t.ticket_id)
+            assert stored is not None
+            assert canonical(stored) == canonical(fold(t.events))  # type: ignore[arg-type]
+            history = await read_model.history(t.ticket_id)
+            assert [h.to_event() for h in history] == t.events
+            up_to_two = await read_model.history(t.ticket_id, up_to_version=2)
+            assert [h.version for h in up_to_two] == [e.version for e in t.events[:2]]
+
+    async def test_a_failed_transaction_leaves_nothing(self, read_model: ReadModel) -> None:
+        t = Ticket()
+        t.create()
+        with pytest.raises(RuntimeError):
+            async with read_model.transaction() as tx:
+                await tx.save(project(t.events[0], None))
+                await tx.advance(t.events[0].position or 0)
+                raise RuntimeError("crash before commit")
+        assert await read_model.checkpoint() == 0
+        assert await read_model.ticket(t.ticket_id) is None
+        assert await read_model.history(t.ticket_id) == []
+
+    async def test_list_filters(self, read_model: ReadModel) -> None:
+        a, b, c = busy_day()
+        await apply(read_model, interleaved([a, b, c]))
+
+        async def ids(**filters: object) -> set[str]:
+            return set(await all_pages(read_model, **filters))
+
+        assert await ids() == {a.ticket_id, b.ticket_id, c.ticket_id}
+        assert await ids(requester="alice") == {a.ticket_id, c.ticket_id}
+        assert await ids(place="resolved") == {a.ticket_id}
+        assert await ids(place="new") == {b.ticket_id, c.ticket_id}
+        assert await ids(assignee="bob") == {a.ticket_id}
+        assert await ids(priority="low") == {c.ticket_id}
+        assert await ids(text="PRINTER") == {a.ticket_id}
+        assert await ids(text="100%_") == {c.ticket_id}
+        assert await ids(text="%") == {c.ticket_id}
+        assert await ids(requester="alice", place="new") == {c.ticket_id}
+
+    async def test_sorts_and_cursor_pages(self, read_model: ReadModel) -> None:
+        tickets = []
+        for n in range(7):
+            t = Ticket(requester=f"r{n % 2}", at=T0 + timedelta(minutes=n))
+            t.create(priority=["low", "normal", "high", "urgent"][n % 4])
+            if n % 3 == 0:
+                t.at += timedelta(hours=7 - n)
+                t.fire("assign")
+            tickets.append(t)
+        await apply(read_model, interleaved(tickets))
+        by_created = [t.ticket_id for t in tickets]
+        assert await all_pages(read_model, sort="created", limit=2) == by_created
+        assert await all_pages(read_model, sort="-created", limit=3) == by_created[::-1]
+        updated = sorted(tickets, key=lambda t: (t.events[-1].timestamp, t.ticket_id))
+        assert await all_pages(read_model, sort="updated", limit=2) == [t.ticket_id for t in updated]
+        rank = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+        by_priority = sorted(tickets, key=lambda t: (rank[t.events[0].data["priority"]], t.events[0].timestamp))
+        assert await all_pages(read_model, sort="-priority", limit=2) == [t.ticket_id for t in by_priority][::-1]
+        assert await all_pages(read_model, sort="created", requester="r0", limit=1) == by_created[::2]
+
+    async def test_a_cursor_belongs_to_its_sort(self, read_model: ReadModel) -> None:
+        for n in range(3):
+            t = Ticket(at=T0 + timedelta(minutes=n))
+            t.create()
+            await apply(read_model, t.events)
+        page = await read_model.list_tickets(TicketQuery(sort="created", limit=1))
+        assert page.next_cursor is not None
+        with pytest.raises(InvalidCursor):
+            await read_model.list_tickets(TicketQuery(sort="updated", cursor=page.next_cursor))
+        with pytest.raises(InvalidCursor):
+            await read_model.list_tickets(TicketQuery(cursor="not-a-cursor"))
+
+    async def test_changes_after_a_position_for_everyone_or_one_requester(self, read_model: ReadModel) -> None:
+        a, b, c = busy_day()
+        events = interleaved([a, b, c])
+        await apply(read_model, events)
+        start = events[2].position or 0
+        changes = await read_model.changes_after(start)
+        assert [h.position for h in changes] == [e.position for e in events[3:]]
+        carol = await read_model.changes_after(0, requester="carol", limit=3)
+        assert [h.event_id for h in carol] == [e.id for e in b.events[:3]]
+
+    async def test_stats(self, read_model: ReadModel) -> None:
+        a, b, c = busy_day()
+        await apply(read_model, interleaved([a, b, c]))
+        stats = await read_model.stats()
+        assert stats.by_place == {"resolved": 1, "new": 2}
+        assert stats.total == 3 and stats.open_escalations == 0
+        assert [(d.day.isoformat(), d.created, d.resolved) for d in stats.per_day] == [
+            ("2026-03-02", 2, 2),
+            ("2026-03-03", 1, 0),
+        ]
+        # first responses: a and b both 5 minutes after creation
+        assert stats.median_first_response_seconds == 300.0
+        assert stats.median_resolution_seconds == 1500.0  # only the printer is still resolved: 25 minutes
+        assert [d.day.isoformat() for d in (await read_model.stats(days=1)).per_day] == ["2026-03-03"]
+
+    async def test_content_hash_follows_content(self, read_model: ReadModel) -> None:
+        empty = await read_model.content_hash()
+        t = Ticket()
+        t.create()
+        await apply(read_model, t.events)
+        assert await read_model.content_hash() != empty
+
+
+class TestPostgresReadModel(ReadModelContract):
+    @pytest.fixture
+    async def read_model(self, database_url: str) -> AsyncIterator[ReadModel]:
+        pool = await create_pool(database_url, max_size=4)
+        model = PostgresReadModel(pool, "read_model")
+        await model.migrate()
+        yield model
+        await pool.close()
+
+
+class TestSqliteReadModel(ReadModelContract):
+    @pytest.fixture
+    async def read_model(self, tmp_path: Path) -> AsyncIterator[ReadModel]:
+        db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+        model = SqliteReadModel(db)
+        await model.migrate()
+        yield model
+        await db.close()
+
+
+async def test_both_adapters_hash_the_same_content_alike(database_url: str, tmp_path: Path) -> None:
+    events = interleaved(busy_day())
+    pool = await create_pool(database_url, max_size=2)
+    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    try:
+        postgres, sqlite = PostgresReadModel(pool, "read_model"), SqliteReadModel(db)
+        for model in (postgres, sqlite):
+            await model.migrate()
+            await apply(model, events)
+        assert await postgres.content_hash() == await sqlite.content_hash()
+    finally:
+        await pool.close()
+        await db.close()

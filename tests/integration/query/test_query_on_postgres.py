@@ -1,0 +1,50 @@
+"""The query API on the PostgreSQL read model: read-your-writes waits for a projection in progress."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from ticket_eventstore.postgres import create_pool
+from ticket_projector.projector import Projector
+from ticket_query.app import create_app
+from ticket_query.settings import QuerySettings
+from ticket_readmodel.postgres import PostgresReadModel
+from ticket_service.auth import AuthSettings, mint_token
+
+SECRET = "integration-secret-integration-secret"
+AGENT = {"Authorization": f"Bearer {mint_token(SECRET, 'bob', ['agent'])}"}
+
+
+@pytest.fixture
+async def read_model(database_url: str) -> AsyncIterator[PostgresReadModel]:
+    pool = await create_pool(database_url, max_size=4)
+    model = PostgresReadModel(pool, "read_model")
+    await model.migrate()
+    yield model
+    await pool.close()
+
+
+async def test_a_request_waits_for_the_position_it_asks_for(read_model: PostgresReadModel) -> None:
+    await Projector(read_model).apply(interleaved(busy_day()))
+    late = Ticket()
+    late.create(subject="Arrives while the reader waits")
+    [event] = interleaved([late])
+    app = create_app(QuerySettings(auth=AuthSettings(secret=SECRET)), read_model=read_model)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
+        waiting = asyncio.create_task(
+            http.get(f"/api/support-ticket/{late.ticket_id}", headers=AGENT, params={"min_position": event.position})
+        )
+        await asyncio.sleep(0.1)
+        await Projector(read_model).apply([event])
+        answer = await waiting
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["subject"] == "Arrives while the reader waits"
+        listed = await http.get("/api/support-ticket", headers=AGENT, params={"q": "printer", "sort": "-priority"})
+        assert [t["subject"] for t in listed.json()["items"]] == ["Printer on fire"]
+        stats = (await http.get("/api/stats", headers=AGENT)).json()
+        assert stats["total"] == 4 and stats["median_first_response_seconds"] == 300.0

@@ -1,0 +1,98 @@
+"""Scripts of ticket lives as recorded events, for projection, read-model and query tests."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ticket_workflow import CREATED, SUPPORT_TICKET, Event, EventMetadata
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CUSTOMER_TRANSITIONS = {"customer_reply", "reopen"}
+_positions: Iterator[int] = itertools.count(1)
+
+
+@dataclass
+class Ticket:
+    """One ticket's events, numbered and timed; ``positions`` numbers them globally (the store renumbers)."""
+
+    requester: str = "alice"
+    agent: str = "bob"
+    ticket_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    at: datetime = T0
+    step: timedelta = timedelta(minutes=5)
+    positions: Iterator[int] = field(default_factory=lambda: _positions)
+    events: list[Event] = field(default_factory=list)
+
+    def create(self, **data: Any) -> Event:
+        payload = {"subject": "Cannot log in", "description": "", "priority": "normal", "requester": self.requester}
+        return self._record(CREATED, self.requester, ("customer",), payload | data)
+
+    def fire(
+        self, transition: str, *, actor: str | None = None, roles: tuple[str, ...] | None = None, **data: Any
+    ) -> Event:
+        by_customer = transition in CUSTOMER_TRANSITIONS
+        actor = actor or (self.requester if by_customer else self.agent)
+        roles = roles or (("customer",) if by_customer else ("agent",))
+        if transition == "assign":
+            data.setdefault("assignee", self.agent)
+        return self._record(SUPPORT_TICKET.transition(transition).event_type, actor, roles, data)
+
+    def raw(self, event_type: str, **data: Any) -> Event:
+        """An event of any type, enabled or not (for poison events)."""
+        return self._record(event_type, self.agent, ("agent",), data)
+
+    def run(self, *transitions: str) -> list[Event]:
+        return [self.fire(t) for t in transitions]
+
+    def _record(self, event_type: str, actor: str, roles: tuple[str, ...], data: dict[str, Any]) -> Event:
+        if self.events:
+            self.at += self.step
+        event = Event(
+            id=str(uuid.uuid4()),
+            stream_id=self.ticket_id,
+            type=event_type,
+            version=len(self.events) + 1,
+            timestamp=self.at,
+            data={"aggregate_id": self.ticket_id, "timestamp": self.at.isoformat(), **data},
+            metadata=EventMetadata(actor=actor, roles=roles, correlation_id=str(uuid.uuid4())),
+            position=next(self.positions),
+        )
+        self.events.append(event)
+        return event
+
+
+def busy_day(start: datetime = T0) -> list[Ticket]:
+    """Several tickets through most of the net: messages, escalation, reopen, a closed one."""
+    a = Ticket(requester="alice", at=start)
+    a.create(subject="Printer on fire", priority="urgent")
+    a.run("assign", "start_work")
+    a.fire("request_info", message="Which floor?")
+    a.fire("customer_reply", message="Third")
+    a.fire("resolve", resolution="Extinguished")
+    b = Ticket(requester="carol", agent="dave", at=start + timedelta(hours=1))
+    b.create(subject="VPN drops", priority="high")
+    b.run("assign", "start_work", "escalate")
+    b.fire("resolve_escalated", actor="erin", roles=("supervisor",))
+    b.run("close", "reopen")
+    c = Ticket(requester="alice", at=start + timedelta(days=1))
+    c.create(subject="Password reset 100%_done", priority="low")
+    return [a, b, c]
+
+
+def interleaved(tickets: list[Ticket]) -> list[Event]:
+    """All events of the tickets in time order, renumbered in that order (as a store would have recorded them).
+
+    The tickets' own ``events`` are renumbered too, so they stay equal to what a read model stores.
+    """
+    ordered = sorted(((e.timestamp, n, i) for n, t in enumerate(tickets) for i, e in enumerate(t.events)))
+    renumbered = []
+    for _, n, i in ordered:
+        event = tickets[n].events[i].model_copy(update={"position": next(tickets[n].positions)})
+        tickets[n].events[i] = event
+        renumbered.append(event)
+    return renumbered

@@ -1,0 +1,111 @@
+"""The projection functions: one event and the current row in, the change out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.unit.projector.scenarios import Ticket, busy_day
+from ticket_readmodel.projection import Change, ProjectionError, canonical, project
+from ticket_workflow import TicketState, fold
+
+
+def run(events: list) -> tuple[TicketState | None, list[Change]]:
+    state, changes = None, []
+    for event in events:
+        change = project(event, state)
+        changes.append(change)
+        state = change.ticket
+    return state, changes
+
+
+def test_creation_makes_the_row_history_and_counts() -> None:
+    t = Ticket(requester="alice")
+    created = t.create(subject="Printer on fire", priority="urgent", description="Smoke")
+    change = project(created, None)
+    row = change.ticket
+    assert (row.id, row.version, row.place, row.subject, row.priority, row.requester) == (
+        t.ticket_id,
+        1,
+        "new",
+        "Printer on fire",
+        "urgent",
+        "alice",
+    )
+    assert row.created_at == row.updated_at == created.timestamp
+    assert change.history.position == created.position
+    assert (change.history.actor, change.history.roles, change.history.transition) == ("alice", ("customer",), None)
+    assert change.day is not None and (change.day.day, change.day.created, change.day.resolved) == (
+        date(2026, 3, 2),
+        1,
+        0,
+    )
+    assert change.place_counts == {"new": 1}
+
+
+def test_a_transition_moves_the_ticket_between_places() -> None:
+    t = Ticket(agent="bob")
+    state, _ = run([t.create()])
+    change = project(t.fire("assign"), state)
+    assert (change.ticket.place, change.ticket.assignee, change.ticket.version) == ("assigned", "bob", 2)
+    assert change.place_counts == {"new": -1, "assigned": 1}
+    assert change.day is None
+    assert change.history.transition == "assign"
+
+
+def test_messages_resolution_and_reopen_are_tracked() -> None:
+    t = Ticket()
+    t.create()
+    t.run("assign", "start_work")
+    t.fire("request_info", message="Which floor?")
+    t.fire("customer_reply", message="Third")
+    resolved = t.fire("resolve", resolution="Done")
+    t.run("close", "reopen")
+    state, changes = run(t.events)
+    assert state is not None
+    assert [m.body for m in state.messages] == ["Which floor?", "Third"]
+    assert (state.place, state.reopen_count, state.assignee, state.resolved_at, state.closed_at) == (
+        "new",
+        1,
+        None,
+        None,
+        None,
+    )
+    resolving = changes[t.events.index(resolved)]
+    assert resolving.day is not None and resolving.day.resolved == 1
+    assert resolving.ticket.resolved_at == resolved.timestamp
+
+
+def test_the_row_is_what_the_workflow_folds() -> None:
+    for ticket in busy_day():
+        state, _ = run(ticket.events)
+        assert state is not None
+        assert canonical(state) == canonical(fold(ticket.events))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["before_creation", "created_twice", "version_skipped", "not_enabled", "unknown_type", "no_position"],
+)
+def test_events_that_cannot_apply_are_refused_with_their_position(case: str) -> None:
+    t = Ticket()
+    created = t.create()
+    state = project(created, None).ticket
+    if case == "before_creation":
+        event, current = t.fire("assign"), None
+    elif case == "created_twice":
+        event, current = t.create(), state
+    elif case == "version_skipped":
+        t.fire("assign")
+        event, current = t.fire("start_work"), state
+    elif case == "not_enabled":
+        event, current = t.raw("Closeed"), state
+    elif case == "unknown_type":
+        event, current = t.raw("Teleported"), state
+    else:
+        event, current = t.fire("assign").model_copy(update={"position": None}), state
+    with pytest.raises(ProjectionError) as raised:
+        project(event, current)
+    assert raised.value.position == (event.position or 0)
+    assert str(event.position or "") in str(raised.value)

@@ -1,0 +1,217 @@
+"""The query API over the embedded read model: who sees what, lists, audit trail, time travel, stats, freshness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_projector.projector import Projector
+from ticket_query.app import create_app
+from ticket_query.live import ticket_changes
+from ticket_query.settings import QuerySettings
+from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_service.auth import AuthSettings, mint_token
+from ticket_workflow import Actor
+
+SECRET = "unit-test-secret-unit-test-secret"
+
+
+def token(sub: str, *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(SECRET, sub, list(roles))}"}
+
+
+ALICE, CAROL, BOB, ADMIN = (
+    token("alice", "customer"),
+    token("carol", "customer"),
+    token("bob", "agent"),
+    token("root", "admin"),
+)
+
+
+@pytest.fixture
+async def read_model(tmp_path: Path) -> AsyncIterator[SqliteReadModel]:
+    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    model = SqliteReadModel(db)
+    await model.migrate()
+    yield model
+    await db.close()
+
+
+@pytest.fixture
+def tickets() -> list[Ticket]:
+    return busy_day()
+
+
+@pytest.fixture
+async def client(read_model: SqliteReadModel, tickets: list[Ticket]) -> AsyncIterator[httpx.AsyncClient]:
+    await Projector(read_model).apply(interleaved(tickets))
+    settings = QuerySettings(auth=AuthSettings(secret=SECRET), min_position_timeout_seconds=0.05)
+    app = create_app(settings, read_model=read_model)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
+        yield http
+
+
+async def test_a_ticket_as_its_requester_sees_it(client: httpx.AsyncClient, tickets: list[Ticket]) -> None:
+    printer = tickets[0]
+    answer = await client.get(f"/api/support-ticket/{printer.ticket_id}", headers=ALICE)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["aggregate_id"], body["version"], body["place"]) == (printer.ticket_id, 6, "resolved")
+    assert body["state"] == {
+        "new": 0,
+        "assigned": 0,
+        "in_progress": 0,
+        "escalated": 0,
+        "pending_customer": 0,
+        "resolved": 1,
+        "closed": 0,
+    }
+    assert body["enabled_transitions"] == ["close"]
+    assert body["available_transitions"] == []  # a customer may not close
+    assert (body["message_count"], body["subject"], body["assignee"]) == (2, "Printer on fire", "bob")
+    assert "x-request-id" in answer.headers
+    agent = (await client.get(f"/api/support-ticket/{printer.ticket_id}", headers=BOB)).json()
+    assert agent["available_transitions"] == ["close"]
+
+
+async def test_other_customers_get_404_exactly_like_a_missing_ticket(
+    client: httpx.AsyncClient, tickets: list[Ticket]
+) -> None:
+    printer = tickets[0]
+    for path in ("", "/events", "/at/1"):
+        hidden = await client.get(f"/api/support-ticket/{printer.ticket_id}{path}", headers=CAROL)
+        missing = await client.get(f"/api/support-ticket/does-not-exist{path}", headers=CAROL)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["code"] == missing.json()["code"] == "ticket_not_found"
+        assert hidden.json()["message"].replace(printer.ticket_id, "X") == missing.json()["message"].replace(
+            "does-not-exist", "X"
+        )
+
+
+async def test_authentication_is_required(client: httpx.AsyncClient, tickets: list[Ticket]) -> None:
+    answer = await client.get("/api/support-ticket")
+    assert answer.status_code == 401 and answer.json()["code"] == "missing_token"
+    forged = {"Authorization": f"Bearer {mint_token('another-secret-another-secret-another', 'x', ['admin'])}"}
+    assert (await client.get("/api/support-ticket", headers=forged)).status_code == 401
+
+
+async def test_lists_are_filtered_sorted_paged_and_customers_see_their_own(
+    client: httpx.AsyncClient, tickets: list[Ticket]
+) -> None:
+    printer, vpn, password = tickets
+
+    async def ids(headers: dict[str, str], **params: object) -> list[str]:
+        answer = await client.get("/api/support-ticket", headers=headers, params=params)
+        assert answer.status_code == 200, answer.text
+        return [t["aggregate_id"] for t in answer.json()["items"]]
+
+    assert await ids(BOB) == [password.ticket_id, vpn.ticket_id, printer.ticket_id]
+    assert await ids(ALICE) == [password.ticket_id, printer.ticket_id]
+    assert await ids(ALICE, requester="carol") == []
+    assert await ids(BOB, requester="carol") == [vpn.ticket_id]
+    assert await ids(BOB, assignee="me") == [printer.ticket_id]
+    assert await ids(BOB, place="new", sort="created") == [vpn.ticket_id, password.ticket_id]
+    assert await ids(BOB, priority="urgent") == [printer.ticket_id]
+    assert await ids(BOB, q="vpn") == [vpn.ticket_id]
+    assert await ids(BOB, sort="-priority") == [printer.ticket_id, vpn.ticket_id, password.ticket_id]
+    first = await client.get("/api/support-ticket", headers=BOB, params={"limit": 2, "sort": "updated"})
+    rest = await client.get(
+        "/api/support-ticket",
+        headers=BOB,
+        params={"limit": 2, "sort": "updated", "cursor": first.json()["next_cursor"]},
+    )
+    assert len(first.json()["items"]) == 2 and len(rest.json()["items"]) == 1
+    assert rest.json()["next_cursor"] is None
+    for params, field in (
+        ({"place": "limbo"}, "place"),
+        ({"limit": 101}, "limit"),
+        ({"sort": "x"}, "sort"),
+        ({"cursor": "zz"}, "cursor"),
+        ({"priority": "meh"}, "priority"),
+    ):
+        bad = await client.get("/api/support-ticket", headers=BOB, params=params)
+        assert bad.status_code == 422 and bad.json()["field"] == field, bad.text
+
+
+async def test_audit_trail_and_time_travel(client: httpx.AsyncClient, tickets: list[Ticket]) -> None:
+    vpn = tickets[1]
+    trail = (await client.get(f"/api/support-ticket/{vpn.ticket_id}/events", headers=BOB)).json()
+    assert [e["type"] for e in trail["events"]] == [e.type for e in vpn.events]
+    escalated = trail["events"][3]
+    assert (escalated["transition"], escalated["actor"], escalated["roles"], escalated["version"]) == (
+        "escalate",
+        "dave",
+        ["agent"],
+        4,
+    )
+    assert escalated["position"] == vpn.events[3].position
+    then = (await client.get(f"/api/support-ticket/{vpn.ticket_id}/at/4", headers=BOB)).json()
+    assert (then["version"], then["place"], then["escalation_reason"]) == (4, "escalated", None)
+    assert then["available_transitions"] == []  # an agent may not resolve an escalation
+    created = await client.get(f"/api/support-ticket/{vpn.ticket_id}/at/1", headers=token("carol", "customer"))
+    assert created.json()["place"] == "new" and created.json()["assignee"] is None
+    beyond = await client.get(f"/api/support-ticket/{vpn.ticket_id}/at/99", headers=BOB)
+    assert beyond.status_code == 404 and beyond.json()["code"] == "version_not_found"
+
+
+async def test_stats_are_for_staff(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/stats", headers=ALICE)).status_code == 403
+    stats = (await client.get("/api/stats", headers=ADMIN)).json()
+    assert stats["by_place"] == {"resolved": 1, "new": 2} and stats["total"] == 3
+    assert stats["per_day"][0] == {"day": "2026-03-02", "created": 2, "resolved": 2}
+
+
+async def test_schema_is_the_net(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/api/schema")).json()
+    assert schema["places"][0]["name"] == "new" and len(schema["transitions"]) == 9
+
+
+async def test_read_your_writes_waits_then_says_how_far_behind(
+    client: httpx.AsyncClient, read_model: SqliteReadModel
+) -> None:
+    projected = await read_model.checkpoint()
+    assert (await client.get("/api/schema", params={"min_position": projected})).status_code == 200
+    behind = await client.get("/api/schema", headers={"X-Min-Position": str(projected + 5)})
+    assert behind.status_code == 503
+    assert behind.headers["retry-after"] == "1"
+    body = behind.json()
+    assert (body["code"], body["projected_position"], body["requested_position"], body["behind"]) == (
+        "projection_behind",
+        projected,
+        projected + 5,
+        5,
+    )
+
+
+async def test_health_and_ready(client: httpx.AsyncClient, read_model: SqliteReadModel) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = (await client.get("/ready")).json()
+    assert ready == {"status": "ready", "projected_position": await read_model.checkpoint()}
+    assert "/api/support-ticket/{ticket_id}/at/{version}" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_live_changes_resume_after_a_position_and_respect_ownership(
+    read_model: SqliteReadModel, tickets: list[Ticket]
+) -> None:
+    events = interleaved(tickets)
+    await Projector(read_model).apply(events)
+
+    async def first(actor: Actor, after: int, n: int) -> list[dict[str, object]]:
+        stream = ticket_changes(read_model, actor, after, poll_seconds=0.01)
+        got = [json.loads((await anext(stream))["data"]) for _ in range(n)]
+        await stream.aclose()
+        return got
+
+    staff = await first(Actor("bob", frozenset({"agent"})), 0, len(events))
+    assert [c["position"] for c in staff] == [e.position for e in events]
+    assert staff[0]["event_type"] == "Created" and staff[0]["version"] == 1  # the state right after that event
+    carol = await first(Actor("carol", frozenset({"customer"})), 0, len(tickets[1].events))
+    assert {c["aggregate_id"] for c in carol} == {tickets[1].ticket_id}
+    resumed = await first(Actor("bob", frozenset({"agent"})), events[-2].position or 0, 1)
+    assert resumed[0]["position"] == events[-1].position
