@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install lint typecheck test test-unit test-contract test-integration test-e2e bench clean
+.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy $(addsuffix src,$(PACKAGES))
 
+# Debian packages the browser and gateway tests drive (installed when running as root).
+system-deps:
+	@tools/system-deps.sh
+
 # All layers in one run: unit, contract, integration, e2e.
-test: lint typecheck
+test: system-deps lint typecheck
 	$(BIN)/pytest
 
 test-unit test-contract test-integration test-e2e: install

@@ -10,6 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from ticket_service.auth import (
     DEVELOPMENT_SECRET,
     AuthError,
@@ -20,7 +21,6 @@ from ticket_service.auth import (
     mint_token,
     require_key,
 )
-
 from ticket_workflow import Actor
 
 SECRET = "s3cret-for-tests-only-0123456789abcdef"

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+
 from ticket_service import errors
 from ticket_service.http import BodyLimit, RequestId
-
 from ticket_workflow import NotEnabled, TicketNotFound
 from ticket_workflow.ports import StoreUnavailable
 

@@ -1,0 +1,94 @@
+// Stats: tickets per place, created and resolved per day, median times to first response and resolution.
+
+import * as api from '../api.js';
+import { barChart, columnChart, dataTable, legend } from '../charts.js';
+import { h, mount } from '../dom.js';
+import { formatDuration, humanize } from '../format.js';
+import * as live from '../live.js';
+import { errorBox, loading, pageTitle } from '../ui.js';
+
+const DAY_MS = 86400000;
+
+/** The last n days up to the latest one reported, with the days without tickets filled in as zeros. */
+function lastDays(perDay, n) {
+  if (!perDay.length) return [];
+  const byDay = new Map(perDay.map((d) => [d.day, d]));
+  const last = perDay.map((d) => d.day).sort().at(-1);
+  const end = Date.parse(`${last}T00:00:00Z`);
+  const first = Date.parse(`${perDay.map((d) => d.day).sort()[0]}T00:00:00Z`);
+  const start = Math.min(end - (n - 1) * DAY_MS, Math.max(first, end - 59 * DAY_MS));
+  const days = [];
+  for (let t = start; t <= end; t += DAY_MS) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    days.push(byDay.get(day) || { day, created: 0, resolved: 0 });
+  }
+  return days;
+}
+
+export function renderStats(root, ctx, schema) {
+  let disposed = false;
+  const body = h('div', { 'aria-live': 'polite' }, loading('Loading the numbers…'));
+
+  async function load() {
+    try {
+      const stats = await api.getStats();
+      if (!disposed) draw(stats);
+    } catch (err) {
+      if (!disposed) mount(body, errorBox(err, load, err.status === 403 ? 'Stats are for agents and above' : 'Stats could not be loaded'));
+    }
+  }
+
+  function kpi(label, value, id) {
+    return h('div', { class: 'kpi', dataset: { kpi: id } }, h('p', { class: 'kpi-value' }, value), h('p', { class: 'kpi-label' }, label));
+  }
+
+  function draw(stats) {
+    const byPlace = stats.by_place || {};
+    const placeRows = schema.places.map((p) => ({ label: humanize(p.name), value: byPlace[p.name] || 0, className: `fill-${p.name}` }));
+    const days = lastDays(stats.per_day || [], 14);
+    const series = [
+      { key: 'created', label: 'Created', className: 'fill-created' },
+      { key: 'resolved', label: 'Resolved', className: 'fill-resolved' },
+    ];
+    const categories = days.map((d) => ({ label: d.day, short: d.day.slice(5), values: d }));
+    const fr = stats.median_first_response_seconds;
+    const res = stats.median_resolution_seconds;
+    const times = [
+      { label: 'First response', value: fr ?? null, className: 'fill-created' },
+      { label: 'Resolution', value: res ?? null, className: 'fill-resolved' },
+    ];
+    mount(body,
+      h('div', { class: 'kpis' },
+        kpi('Tickets in total', String(stats.total ?? 0), 'total'),
+        kpi('Open escalations', String(stats.open_escalations ?? 0), 'escalations'),
+        kpi('Median time to first response', formatDuration(fr), 'first-response'),
+        kpi('Median time to resolution', formatDuration(res), 'resolution')),
+      h('div', { class: 'two-col' },
+        h('section', { class: 'card' }, h('h2', null, 'Tickets per place'),
+          barChart(placeRows, { title: 'Tickets per place' }),
+          dataTable('Tickets per place', ['Place', 'Tickets'], placeRows.map((r) => [r.label, String(r.value)]))),
+        h('section', { class: 'card' }, h('h2', null, 'Time to first response and to resolution'),
+          fr === null && res === null
+            ? h('p', { class: 'muted' }, 'No ticket has been answered or resolved yet.')
+            : barChart(times, { title: 'Median times', valueLabel: (v) => formatDuration(v) }),
+          h('p', { class: 'muted small' }, 'Medians over all tickets.'))),
+      h('section', { class: 'card' }, h('h2', null, 'Created and resolved per day'),
+        days.length
+          ? [legend(series), h('div', { class: 'chart-scroll' }, columnChart(categories, series, { title: 'Tickets created and resolved per day' })),
+            dataTable('Created and resolved per day', ['Day', 'Created', 'Resolved'], days.map((d) => [d.day, String(d.created), String(d.resolved)]))]
+          : h('p', { class: 'muted' }, 'No tickets yet.')));
+  }
+
+  let timer = null;
+  const unsubscribe = live.subscribe(() => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 500);
+  });
+  mount(root, pageTitle('Stats'), body);
+  load();
+  return () => {
+    disposed = true;
+    clearTimeout(timer);
+    unsubscribe();
+  };
+}
