@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 HOW_TO_START = (
@@ -37,7 +38,7 @@ def postgres_server() -> Iterator[str]:
     if _docker_answers():
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:15", driver=None) as pg:
+        with _container("PostgreSQL", "TEST_DATABASE_URL", PostgresContainer("postgres:15", driver=None)) as pg:
             yield pg.get_connection_url()
         return
     raise RuntimeError(
@@ -59,7 +60,7 @@ def redis_server() -> Iterator[str]:
     if _docker_answers():
         from testcontainers.redis import RedisContainer
 
-        with RedisContainer("redis:7") as redis:
+        with _container("Redis", "TEST_REDIS_URL", RedisContainer("redis:7")) as redis:
             host, port = redis.get_container_host_ip(), redis.get_exposed_port(6379)
             yield f"redis://{host}:{port}/0"
         return
@@ -71,6 +72,22 @@ def redis_server() -> Iterator[str]:
             start="redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''",
         )
     )
+
+
+@contextlib.contextmanager
+def _container(what: str, var: str, container: Any) -> Iterator[Any]:
+    """Start a testcontainer, or say why it could not start and what to set instead."""
+    try:
+        started = container.start()
+    except Exception as exc:
+        raise RuntimeError(
+            f"a Docker engine answers but the {what} container could not start ({type(exc).__name__}: {exc}); "
+            f"set {var} to a running server instead"
+        ) from None
+    try:
+        yield started
+    finally:
+        container.stop()
 
 
 def with_database(url: str, database: str) -> str:
