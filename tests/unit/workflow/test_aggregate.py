@@ -162,3 +162,30 @@ def test_folding_the_recorded_events_rebuilds_the_state() -> None:
     for transition in ["assign", "start_work", "escalate"]:
         ticket.fire(transition)
     assert fold(ticket.events) == ticket.state
+
+
+def test_the_seed_view_lists_every_place_and_what_the_caller_may_fire() -> None:
+    from ticket_workflow import seed_view
+
+    ticket = Ticket()
+    ticket.create()
+    ticket.fire("assign")
+    assert ticket.state is not None
+    view = seed_view(ticket.state, AGENT)
+    assert view == {
+        "aggregate_id": "t-1",
+        "version": 2,
+        "place": "assigned",
+        "state": {
+            "new": 0,
+            "assigned": 1,
+            "in_progress": 0,
+            "escalated": 0,
+            "pending_customer": 0,
+            "resolved": 0,
+            "closed": 0,
+        },
+        "enabled_transitions": ["start_work"],
+        "available_transitions": ["start_work"],
+    }
+    assert seed_view(ticket.state, CUSTOMER)["available_transitions"] == []

@@ -25,6 +25,7 @@ from .aggregate import (
     evolve,
     fold,
     may_view,
+    seed_view,
 )
 from .definition import CREATED, EVENT_TYPES, SUPPORT_TICKET, TRANSITION_BY_EVENT
 from .events import Event, EventMetadata, NewEvent, record
@@ -82,4 +83,5 @@ __all__ = [
     "may_view",
     "permitted",
     "record",
+    "seed_view",
 ]

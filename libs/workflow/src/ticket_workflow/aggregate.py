@@ -97,6 +97,11 @@ class TicketState(BaseModel):
     def enabled_transitions(self) -> list[str]:
         return petri.enabled(NET, self.marking)
 
+    @property
+    def tokens(self) -> dict[str, int]:
+        """Tokens in every place of the net, in the net's order (the specification's ``state``)."""
+        return {place: self.marking.get(place, 0) for place in NET.place_names}
+
 
 def decide(state: TicketState | None, command: CreateTicket | FireTransition) -> list[NewEvent]:
     """The events a command causes, or a :class:`~ticket_workflow.rejections.Rejection`."""
@@ -137,6 +142,18 @@ def available_transitions(state: TicketState, actor: Actor) -> list[str]:
     if not _may_touch(state, actor):
         return []
     return [t for t in state.enabled_transitions if may_fire(NET, actor.roles, t)]
+
+
+def seed_view(state: TicketState, actor: Actor) -> dict[str, Any]:
+    """The specification's answer for a ticket, plus the place and what this caller may fire now."""
+    return {
+        "aggregate_id": state.id,
+        "version": state.version,
+        "place": state.place,
+        "state": state.tokens,
+        "enabled_transitions": state.enabled_transitions,
+        "available_transitions": available_transitions(state, actor),
+    }
 
 
 def may_view(state: TicketState, actor: Actor) -> bool:
