@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench clean
+.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-list clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ stack: install
 # Benchmarks print figures; they never assert a speed.
 bench: install
 	$(BIN)/python bench/append.py
+
+# Ticket-list latency on ~1,000,000 read-model rows (loading takes a few minutes).
+bench-list: install
+	$(BIN)/python bench/list_tickets.py --url $${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
 lint: install
 	$(BIN)/ruff check .
