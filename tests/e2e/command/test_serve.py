@@ -4,8 +4,6 @@ port, real HTTP, real JWTs, real PostgreSQL and Redis."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,21 +15,10 @@ import pytest
 import redis
 
 from tests.conftest import RedisNamespace
+from tests.support.processes import Process, clean_environment, free_port
 
 CLI = str(Path(sys.executable).with_name("ticket-command-api"))
 SECRET = "e2e-secret-0123456789abcdef0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def environment(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("JWT_") and k not in ("DEBUG", "DATABASE_URL")}
-    return keep | {"LOG_LEVEL": "warning"} | values
 
 
 def cli(*args: str, env: dict[str, str]) -> str:
@@ -40,64 +27,37 @@ def cli(*args: str, env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-class Server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited: {self.process.communicate()[1]}")
-            try:
-                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"the server was not ready within {timeout}s")
-
-    def stop(self) -> str:
-        self.process.terminate()
-        try:
-            _, stderr = self.process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, stderr = self.process.communicate()
-        return stderr
+def serve(env: dict[str, str], log: Path) -> Process:
+    port = free_port()
+    command = [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return Process(command, env, log, f"http://127.0.0.1:{port}")
 
 
 @pytest.fixture
 def server_env(database_url: str, redis_namespace: RedisNamespace) -> dict[str, str]:
-    return environment(
+    return clean_environment(
         DATABASE_URL=database_url,
         REDIS_URL=redis_namespace.url,
         EVENT_STREAM=redis_namespace.key("events"),
         JWT_SECRET=SECRET,
+        JWT_ISSUER="https://id.example",
+        JWT_AUDIENCE="help-desk",
         RELAY_POLL_INTERVAL="0.2",
     )
 
 
 @pytest.fixture
-def server(server_env: dict[str, str]) -> Iterator[Server]:
+def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[Process]:
     cli("migrate", env=server_env)
-    running = Server(server_env)
+    running = serve(server_env, tmp_path / "command-api.log")
     try:
-        running.wait_ready()
+        running.wait_until("/ready")
         yield running
     finally:
         running.stop()
 
 
-def test_a_ticket_over_real_http(server: Server, server_env: dict[str, str], redis_namespace: RedisNamespace) -> None:
+def test_a_ticket_over_real_http(server: Process, server_env: dict[str, str], redis_namespace: RedisNamespace) -> None:
     customer = cli("mint-token", "--sub", "alice", "--role", "customer", env=server_env)
     agent = cli("mint-token", "--sub", "bob", "--role", "agent", "--ttl", "600", env=server_env)
     with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -150,18 +110,40 @@ def test_without_a_jwt_key_the_server_refuses_to_start(server_env: dict[str, str
     assert "JWT_SECRET" in done.stderr
 
 
-def test_debug_mode_warns_and_mints_tokens(server_env: dict[str, str]) -> None:
-    env = {k: v for k, v in server_env.items() if k != "JWT_SECRET"} | {"DEBUG": "true", "RELAY_ENABLED": "false"}
+def test_minted_tokens_carry_the_configured_issuer_and_audience(server: Process, server_env: dict[str, str]) -> None:
+    """``mint-token`` signs what the running service (with JWT_ISSUER and JWT_AUDIENCE set) accepts, for the
+    lifetime asked; a token without those claims is refused."""
+    short = cli("mint-token", "--sub", "sue", "--role", "supervisor", "--ttl", "120", env=server_env)
+    plain = {k: v for k, v in server_env.items() if k not in ("JWT_ISSUER", "JWT_AUDIENCE")}
+    foreign = cli("mint-token", "--sub", "sue", "--role", "supervisor", env=plain)
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        accepted = http.post("/api/support-ticket", headers={"Authorization": f"Bearer {short}"}, json={})
+        assert accepted.status_code == 201, accepted.text
+        assert accepted.json()["available_transitions"] == ["assign"]
+        refused = http.post("/api/support-ticket", headers={"Authorization": f"Bearer {foreign}"})
+        assert (refused.status_code, refused.json()["code"]) == (401, "invalid_token")
+
+
+def test_debug_mode_warns_and_mints_tokens(server_env: dict[str, str], tmp_path: Path) -> None:
+    without_keys = {k: v for k, v in server_env.items() if not k.startswith("JWT_")}
+    env = without_keys | {"DEBUG": "true", "RELAY_ENABLED": "false"}
     cli("migrate", env=env)
-    running = Server(env)
+    running = serve(env, tmp_path / "debug.log")
     try:
-        running.wait_ready()
+        running.wait_until("/ready")
         with httpx.Client(base_url=running.url, timeout=10) as http:
             minted = http.post("/api/debug/token", json={"sub": "alice", "roles": ["customer"]})
             assert minted.status_code == 200
             token = minted.json()["token"]
             created = http.post("/api/support-ticket", headers={"Authorization": f"Bearer {token}"})
             assert created.status_code == 201
+            from_cli = cli("mint-token", "--sub", "bob", "--role", "agent", env=env)
+            assigned = http.post(
+                "/api/assign",
+                headers={"Authorization": f"Bearer {from_cli}"},
+                json={"aggregate_id": created.json()["aggregate_id"]},
+            )
+            assert assigned.status_code == 200, assigned.text
     finally:
-        stderr = running.stop()
-    assert "development secret" in stderr
+        running.stop()
+    assert "development secret" in running.output()

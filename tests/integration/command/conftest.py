@@ -47,10 +47,14 @@ class Relays:
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.clients: list[aioredis.Redis] = []
 
-    def start(self, redis_url: str | None = None, **overrides: Any) -> Relay:
+    def start(self, redis_url: str | None = None, *, decode_responses: bool = True, **overrides: Any) -> Relay:
+        """A relay on its own Redis client when ``redis_url`` is given; ``decode_responses=False`` is what the
+        service uses (replies as bytes)."""
         redis = self.redis
         if redis_url is not None:
-            redis = aioredis.from_url(redis_url, decode_responses=True, socket_connect_timeout=1, socket_timeout=2)
+            redis = aioredis.from_url(
+                redis_url, decode_responses=decode_responses, socket_connect_timeout=1, socket_timeout=2
+            )
             self.clients.append(redis)
         options: dict[str, Any] = {
             "stream": self.stream,

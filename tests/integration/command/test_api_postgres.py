@@ -71,7 +71,7 @@ async def test_ready_needs_migrations_and_commands_need_the_schema(database_url:
         ready = await client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["postgres"] == "ok"
-        assert ready.json()["checks"]["migrations"] == {"pending": ["001_event_store"]}
+        assert ready.json()["checks"]["migrations"] == {"pending": ["001_event_store", "002_idempotency_body_as_sent"]}
         refused = await client.post("/api/support-ticket", headers=bearer("alice", "customer"))
         assert (refused.status_code, refused.json()["code"]) == (503, "store_not_migrated")
     async with serving(create_app(pg_settings(database_url, migrate_on_start=True))) as client:
@@ -155,3 +155,28 @@ async def test_commands_succeed_while_redis_is_unreachable(migrated_url: str, re
     conn = await asyncpg.connect(migrated_url)
     assert await conn.fetchval("SELECT count(*) FROM events") == 2
     await conn.close()
+
+
+async def test_a_retry_gets_the_original_answer_byte_for_byte_and_writes_nothing(
+    migrated_url: str, pg_store: PostgresEventStore
+) -> None:
+    """The stored answer is replayed as it was sent (the places of ``state`` in net order), for a create too."""
+    async with serving(create_app(pg_settings(migrated_url))) as client:
+        desk = Desk(client)
+        create = {**desk.customer, "Idempotency-Key": "create-once"}
+        first = await client.post("/api/support-ticket", headers=create, json={"subject": "VPN", "priority": "high"})
+        ticket = first.json()["aggregate_id"]
+        assign = {**desk.agent, "Idempotency-Key": "assign-once"}
+        assigned = await client.post("/api/assign", headers=assign, json={"aggregate_id": ticket})
+        written = await pg_store.last_position()
+        create_again = await client.post(
+            "/api/support-ticket", headers=create, json={"priority": "high", "subject": "VPN"}
+        )
+        assign_again = await client.post("/api/assign", headers=assign, json={"aggregate_id": ticket})
+        reused = await client.post("/api/support-ticket", headers=create, json={"subject": "Another"})
+    assert (create_again.status_code, create_again.content) == (201, first.content)
+    assert (assign_again.status_code, assign_again.content) == (200, assigned.content)
+    assert list(create_again.json()["state"])[:2] == ["new", "assigned"]
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert await pg_store.last_position() == written
+    assert [e.type for e in await pg_store.read_stream(ticket)] == ["Created", "Assigned"]

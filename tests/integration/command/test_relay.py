@@ -213,15 +213,22 @@ async def test_rival_publishers_without_election_still_publish_each_event_once(
     assert await publishers[0].publish_pending() == 0
 
 
+async def published_with_a_lagging_group(
+    store: PostgresEventStore, redis: aioredis.Redis, stream: str
+) -> tuple[list[Event], list[tuple[str, dict[str, str]]]]:
+    """20 events on the stream; group ``projector`` has read 8 and acknowledged 5: entries 6 to 8 are pending."""
+    written = await append_tickets(store, 10)
+    await StreamPublisher(store, redis, stream).publish_pending()
+    await redis.xgroup_create(stream, "projector", id="0")
+    [[_, delivered]] = await redis.xreadgroup("projector", "c1", {stream: ">"}, count=8)
+    await redis.xack(stream, "projector", *[entry_id for entry_id, _ in delivered[:5]])
+    return written, delivered
+
+
 async def test_trimming_keeps_what_a_consumer_group_still_needs(
     pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
 ) -> None:
-    written = await append_tickets(pg_store, 10)  # 20 events
-    await StreamPublisher(pg_store, redis_client, stream).publish_pending()
-    await redis_client.xgroup_create(stream, "projector", id="0")
-    # The group reads 8 entries and acknowledges only the first 5: entry 6 is its oldest pending one.
-    [[_, delivered]] = await redis_client.xreadgroup("projector", "c1", {stream: ">"}, count=8)
-    await redis_client.xack(stream, "projector", *[entry_id for entry_id, _ in delivered[:5]])
+    written, delivered = await published_with_a_lagging_group(pg_store, redis_client, stream)
     assert await consumer_floor(redis_client, stream) == written[5].position
 
     trimmer = StreamTrimmer(pg_store, redis_client, stream, max_len=4)
@@ -254,3 +261,43 @@ async def test_trimming_by_age_uses_the_event_times(
     assert removed == 3
     assert await entry_ids(redis_client, stream) == ids_of(written[3:])
     assert await pg_store.read_stream(old) == written[:3]  # the event store keeps everything
+
+
+async def test_the_running_relay_trims_but_keeps_what_a_group_still_needs(
+    pg_store: PostgresEventStore,
+    redis_client: aioredis.Redis,
+    redis_namespace: RedisNamespace,
+    stream: str,
+    relays: Relays,
+) -> None:
+    """Trimming as the service runs it: inside the relay loop, on a client that gets bytes back."""
+    written, delivered = await published_with_a_lagging_group(pg_store, redis_client, stream)
+
+    relays.start(redis_namespace.url, decode_responses=False, trim_max_len=3, trim_interval=0.05)
+    written += await append_tickets(pg_store, 5)
+    await published_from(redis_client, stream, written[-1])
+
+    async def trimmed() -> bool:
+        return (await entry_ids(redis_client, stream))[0] != ids_of(written[:1])[0]
+
+    await eventually(trimmed, what="the relay to trim the stream")
+    assert await entry_ids(redis_client, stream) == ids_of(written[5:])  # stops at the oldest pending entry
+    pending = await redis_client.xpending_range(stream, "projector", "-", "+", 10)
+    assert [p["message_id"] for p in pending] == ids_of(written[5:8])
+
+    await redis_client.xack(stream, "projector", *[entry_id for entry_id, _ in delivered[5:]])
+
+    async def trimmed_to_the_next_undelivered() -> bool:
+        return await entry_ids(redis_client, stream) == ids_of(written[8:])
+
+    await eventually(trimmed_to_the_next_undelivered, what="trimming up to the first undelivered entry")
+    [[_, rest]] = await redis_client.xreadgroup("projector", "c1", {stream: ">"})
+    assert [entry_id for entry_id, _ in rest] == ids_of(written[8:])  # the group misses nothing
+
+
+async def published_from(redis: aioredis.Redis, stream: str, last: Event) -> None:
+    async def done() -> bool:
+        entries = await redis.xrevrange(stream, count=1)
+        return bool(entries) and entries[0][0] == f"{last.position}-0"
+
+    await eventually(done, what=f"publishing up to position {last.position}")

@@ -44,6 +44,10 @@ BAD_TOKENS = {
 }
 
 
+CODES = {"missing": "missing_token", "not bearer": "missing_token", "expired": "token_expired"}
+CODES |= {"unknown role": "unknown_role"}
+
+
 @pytest.mark.parametrize("case", list(BAD_TOKENS))
 async def test_bad_tokens_are_401_and_write_nothing(desk: Desk, store: SqliteEventStore, case: str) -> None:
     ticket = await desk.ticket_in("new")
@@ -55,6 +59,7 @@ async def test_bad_tokens_are_401_and_write_nothing(desk: Desk, store: SqliteEve
         assert response.status_code == 401, (case, path, response.text)
         assert response.headers["WWW-Authenticate"] == "Bearer"
         assert response.json()["success"] is False
+        assert response.json()["code"] == CODES.get(case, "invalid_token")
     assert await store.last_position() == before
 
 

@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from ticket_command import cli
+from ticket_service.auth import AuthSettings, TokenVerifier
 
 from .support import SECRET
 
@@ -34,3 +35,23 @@ def test_mint_token_refuses_unknown_roles_and_a_missing_secret(
 def test_a_subcommand_is_required() -> None:
     with pytest.raises(SystemExit):
         cli.main([])
+
+
+@pytest.mark.parametrize("ttl", ["0", "-60"])
+def test_mint_token_refuses_a_lifetime_that_is_already_over(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], ttl: str
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    assert cli.main(["mint-token", "--sub", "x", "--role", "agent", f"--ttl={ttl}"]) == 2
+    assert "ttl" in capsys.readouterr().err
+
+
+def test_mint_token_honours_the_configured_issuer_and_audience(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("JWT_ISSUER", "https://id.example")
+    monkeypatch.setenv("JWT_AUDIENCE", "help-desk")
+    assert cli.main(["mint-token", "--sub", "sue", "--role", "agent"]) == 0
+    verifier = TokenVerifier(AuthSettings())
+    assert verifier.verify(capsys.readouterr().out.strip()).sub == "sue"

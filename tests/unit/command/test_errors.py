@@ -133,3 +133,20 @@ async def test_errors_are_documented_in_openapi(client: httpx.AsyncClient) -> No
     assert {"201", "400", "401", "403", "413", "422", "503"} <= set(create)
     assert "AssignRequest" in spec["components"]["schemas"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+async def test_a_refused_body_records_no_idempotency_key(desk: Desk, store: SqliteEventStore) -> None:
+    """400 and 413 write nothing, the key included: the corrected retry with the same key is carried out."""
+    ticket = await desk.ticket_in("new")
+    before = await store.last_position()
+    headers = {**desk.agent, **JSON, "Idempotency-Key": "fix-and-retry"}
+    malformed = await desk.client.post("/api/assign", headers=headers, content=b'{"aggregate_id": ')
+    too_large = await desk.client.post(
+        "/api/assign", headers=headers, json={"aggregate_id": ticket, "data": {"note": "x" * 70_000}}
+    )
+    assert (malformed.status_code, too_large.status_code) == (400, 413)
+    assert await store.recorded_response("bob", "fix-and-retry") is None
+    assert await store.last_position() == before
+    retried = await desk.client.post("/api/assign", headers=headers, json={"aggregate_id": ticket})
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers

@@ -82,4 +82,15 @@ async def test_an_invalid_key_is_422(desk: Desk, store: SqliteEventStore) -> Non
         response = await desk.client.post("/api/support-ticket", headers={**desk.customer, "Idempotency-Key": key})
         assert response.status_code == 422
         assert response.json()["field"] == "Idempotency-Key"
+        assert response.json()["code"] == "invalid_idempotency_key"
     assert await store.last_position() == 0
+
+
+async def test_a_create_retried_with_another_body_is_422(desk: Desk, store: SqliteEventStore) -> None:
+    headers = {**desk.customer, "Idempotency-Key": "create-2"}
+    first = await desk.client.post("/api/support-ticket", headers=headers, json={"subject": "Login fails"})
+    assert first.status_code == 201
+    for body in ({"subject": "Printer"}, None):
+        response = await desk.client.post("/api/support-ticket", headers=headers, json=body)
+        assert (response.status_code, response.json()["code"]) == (422, "idempotency_key_reused")
+    assert await store.last_position() == 1

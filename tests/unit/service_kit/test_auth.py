@@ -18,10 +18,11 @@ from ticket_service.auth import (
     MissingKey,
     TokenVerifier,
     bearer_token,
+    issue_token,
     mint_token,
     require_key,
 )
-from ticket_workflow import Actor
+from ticket_workflow import Actor, UnknownRole
 
 SECRET = "s3cret-for-tests-only-0123456789abcdef"
 
@@ -137,3 +138,24 @@ def test_the_authorization_header_must_be_bearer(header: str | None) -> None:
         bearer_token(header)
     assert refused.value.code == "missing_token"
     assert bearer_token("Bearer abc.def.ghi") == "abc.def.ghi"
+
+
+def test_an_issued_token_passes_the_verifier_of_the_same_settings() -> None:
+    settings = AuthSettings(_env_file=None, secret=SECRET, issuer="https://idp.example", audience="desk")
+    issued = issue_token(settings, "sue", ["supervisor"], ttl_seconds=120, now=1_700_000_000)
+    claims = jwt.decode(issued.token, SECRET, algorithms=["HS256"], audience="desk", options={"verify_exp": False})
+    assert (claims["iss"], claims["exp"] - claims["iat"]) == ("https://idp.example", 120)
+    assert issued.expires_at.timestamp() == 1_700_000_120
+    assert TokenVerifier(settings).verify(issue_token(settings, "sue", ["supervisor"]).token).sub == "sue"
+
+
+def test_tokens_are_issued_only_for_known_roles_a_positive_lifetime_and_a_secret() -> None:
+    settings = AuthSettings(_env_file=None, secret=SECRET)
+    with pytest.raises(UnknownRole):
+        issue_token(settings, "x", ["wizard"])
+    with pytest.raises(ValueError, match="ttl"):
+        issue_token(settings, "x", ["agent"], ttl_seconds=0)
+    with pytest.raises(ValueError, match="role"):
+        issue_token(settings, "x", [])
+    with pytest.raises(MissingKey, match="JWT_SECRET"):
+        issue_token(AuthSettings(_env_file=None, public_key="pem"), "x", ["agent"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -21,6 +22,7 @@ from ticket_workflow import SUPPORT_TICKET, Actor, UnknownRole, effective_roles
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 HMAC_ALGORITHMS = ["HS256"]
 PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256"]
+JWKS_TIMEOUT = 5.0  # seconds; verification runs in a worker thread, which must not hang on a slow provider
 
 
 class AuthSettings(BaseSettings):
@@ -53,6 +55,10 @@ class AuthError(Exception):
         self.code = code
 
 
+class AuthUnavailable(Exception):
+    """The identity provider's keys cannot be fetched: 503, since the token may well be valid."""
+
+
 def require_key(settings: AuthSettings, *, debug: bool) -> AuthSettings:
     """Refuse to run without a key, except in debug mode, which warns loudly and uses a development secret."""
     if settings.configured:
@@ -75,7 +81,12 @@ class TokenVerifier:
     settings: AuthSettings
 
     def __post_init__(self) -> None:
-        self._jwks = jwt.PyJWKClient(self.settings.jwks_url) if self.settings.jwks_url else None
+        # Keys are cached; an unknown ``kid`` (a rotated key) triggers one refetch.
+        self._jwks = (
+            jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT)
+            if self.settings.jwks_url
+            else None
+        )
 
     def verify(self, token: str) -> Actor:
         key, algorithms = self._key_for(token)
@@ -99,6 +110,8 @@ class TokenVerifier:
         if self._jwks is not None:
             try:
                 return self._jwks.get_signing_key_from_jwt(token).key, PUBLIC_KEY_ALGORITHMS
+            except jwt.PyJWKClientConnectionError as exc:
+                raise AuthUnavailable(f"the identity provider's keys cannot be fetched: {exc}") from None
             except jwt.PyJWTError as exc:
                 raise AuthError(f"invalid token: {exc}") from None
         if self.settings.public_key:
@@ -137,6 +150,40 @@ def mint_token(
     if audience:
         claims["aud"] = audience
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+def issue_token(
+    settings: AuthSettings, sub: str, roles: list[str], *, ttl_seconds: int = 3600, now: float | None = None
+) -> IssuedToken:
+    """A development token that a service configured with ``settings`` accepts (``mint-token``, the debug login).
+
+    Refuses what that service would refuse anyway: unknown roles (:class:`UnknownRole`), no roles or a lifetime
+    that is already over (``ValueError``), and settings without an HS256 secret (:class:`MissingKey`).
+    """
+    if not settings.secret:
+        raise MissingKey("minting tokens needs JWT_SECRET (HS256); tokens of a public key come from its provider")
+    if not roles:
+        raise ValueError("at least one role is needed")
+    if ttl_seconds < 1:
+        raise ValueError(f"ttl must be at least 1 second, got {ttl_seconds}")
+    effective_roles(SUPPORT_TICKET, roles)
+    issued = int(now if now is not None else time.time())
+    token = mint_token(
+        settings.secret,
+        sub,
+        roles,
+        ttl_seconds=ttl_seconds,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        now=issued,
+    )
+    return IssuedToken(token, datetime.fromtimestamp(issued + ttl_seconds, UTC))
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,7 +22,7 @@ from ticket_workflow import (
 )
 from ticket_workflow.ports import ConcurrencyConflict, StoreUnavailable
 
-from .auth import AuthError
+from .auth import AuthError, AuthUnavailable
 
 
 class ErrorBody(BaseModel):
@@ -65,9 +66,26 @@ def error_response(
     return JSONResponse(body.model_dump(exclude_none=True) | extra, status_code=status, headers=headers)
 
 
-def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries for the given error statuses."""
-    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS.get(s, "Error")} for s in statuses}
+def documented(*statuses: int, codes: Mapping[int, Mapping[str, str]] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the given error statuses.
+
+    ``codes`` maps a status to the error codes it answers with, each with an example message: they are listed
+    in the description and given as named examples, so clients can see every ``code`` they must handle.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        named = (codes or {}).get(status, {})
+        description = _DESCRIPTIONS.get(status, "Error")
+        entry: dict[str, Any] = {"model": ErrorBody, "description": description}
+        if named:
+            entry["description"] = f"{description}. Codes: " + ", ".join(f"`{code}`" for code in named)
+            examples = {
+                code: {"summary": code, "value": {"success": False, "code": code, "message": message}}
+                for code, message in named.items()
+            }
+            entry["content"] = {"application/json": {"examples": examples}}
+        responses[status] = entry
+    return responses
 
 
 _DESCRIPTIONS = {
@@ -78,7 +96,7 @@ _DESCRIPTIONS = {
     409: "Transition not enabled in the current state, or version conflict",
     413: "Request body too large",
     422: "Invalid body: the message names the field",
-    503: "A backing store is unreachable",
+    503: "A backing store (or the identity provider) is unreachable",
 }
 
 
@@ -97,6 +115,10 @@ def install(app: FastAPI) -> None:
     async def _rejection(request: Request, exc: Rejection) -> JSONResponse:
         field = exc.field if isinstance(exc, InvalidData) else None
         return error_response(request, status_of(exc), exc.code, exc.message, field)
+
+    @app.exception_handler(AuthUnavailable)
+    async def _auth_unavailable(request: Request, exc: AuthUnavailable) -> JSONResponse:
+        return error_response(request, 503, "auth_unavailable", str(exc))
 
     @app.exception_handler(ConcurrencyConflict)
     async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:

@@ -10,8 +10,8 @@ import sys
 import asyncpg
 
 from ticket_eventstore import migrations
-from ticket_service.auth import MissingKey, mint_token, require_key
-from ticket_workflow import SUPPORT_TICKET, UnknownRole, effective_roles
+from ticket_service.auth import MissingKey, issue_token, require_key
+from ticket_workflow import UnknownRole
 
 from .settings import Settings
 
@@ -54,18 +54,11 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def mint(settings: Settings, args: argparse.Namespace) -> int:
     auth = require_key(settings.auth, debug=settings.debug)
-    if not auth.secret:
-        print("ticket-command-api: mint-token needs JWT_SECRET (HS256)", file=sys.stderr)
-        return 2
     try:
-        effective_roles(SUPPORT_TICKET, args.role)
-    except UnknownRole as exc:
+        print(issue_token(auth, args.sub, args.role, ttl_seconds=args.ttl).token)
+    except (MissingKey, UnknownRole, ValueError) as exc:
         print(f"ticket-command-api: {exc}", file=sys.stderr)
         return 2
-    token = mint_token(
-        auth.secret, args.sub, args.role, ttl_seconds=args.ttl, issuer=auth.issuer, audience=auth.audience
-    )
-    print(token)
     return 0
 
 

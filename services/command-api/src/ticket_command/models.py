@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, available_transitions
+from ticket_workflow import Actor, TicketState, seed_view
 from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT
 
 AGGREGATE_ID = Field(min_length=1, max_length=SHORT_TEXT, description="The ticket id returned by create.")
@@ -50,15 +50,7 @@ class TicketChange(BaseModel):
 
     @classmethod
     def of(cls, state: TicketState, actor: Actor, position: int | None) -> TicketChange:
-        return cls(
-            aggregate_id=state.id,
-            version=state.version,
-            place=state.place,
-            state={place: state.marking.get(place, 0) for place in SUPPORT_TICKET.place_names},
-            enabled_transitions=state.enabled_transitions,
-            available_transitions=available_transitions(state, actor),
-            position=position,
-        )
+        return cls(**seed_view(state, actor), position=position)
 
 
 class TokenRequest(BaseModel):

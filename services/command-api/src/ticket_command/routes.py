@@ -27,7 +27,52 @@ IdempotencyKey = Annotated[
     ),
 ]
 REPLAYED_HEADER = "Idempotent-Replayed"
-COMMAND_ERRORS = documented(400, 401, 403, 404, 409, 413, 422, 503)
+
+# Every error a command route answers with: status -> code -> an example message (the README's error table).
+ERROR_CODES: dict[int, dict[str, str]] = {
+    400: {"malformed_json": "request body is not valid JSON: JSON decode error"},
+    401: {
+        "missing_token": "missing Authorization header (expected: Bearer <token>)",
+        "invalid_token": "invalid token: Signature verification failed",
+        "token_expired": "token expired",
+        "unknown_role": "unknown role(s): wizard",
+    },
+    403: {
+        "forbidden": "roles [customer] may not fire 'assign'",
+        "not_ticket_owner": "ticket '0b9c…' belongs to another customer",
+    },
+    404: {"ticket_not_found": "ticket '0b9c…' does not exist"},
+    409: {
+        "transition_not_enabled": "transition 'start_work' is not enabled: the ticket is in 'new'",
+        "version_conflict": "expected the ticket at version 5, it is at 1; reload and retry",
+    },
+    413: {"body_too_large": "request body exceeds 65536 bytes"},
+    422: {
+        "invalid_request": "data.note: String should have at most 2000 characters",
+        "invalid_data": "data.note: String should have at most 2000 characters",
+        "idempotency_key_reused": "Idempotency-Key 'k1' was already used with a different request; use a new key",
+        "invalid_idempotency_key": "Idempotency-Key: 1 to 255 printable characters",
+    },
+    503: {
+        "store_unavailable": "PostgreSQL unreachable: connection refused",
+        "store_not_migrated": "the event store schema is missing: run `ticket-command-api migrate`",
+        "auth_unavailable": "the identity provider's keys cannot be fetched: timed out",
+    },
+}
+# There is no ticket yet to miss, to race on, or to own when creating one.
+_NOT_ON_CREATE = {"ticket_not_found", "transition_not_enabled", "version_conflict", "not_ticket_owner"}
+CREATE_ERROR_CODES = {
+    status: kept
+    for status, codes in ERROR_CODES.items()
+    if (kept := {code: message for code, message in codes.items() if code not in _NOT_ON_CREATE})
+}
+COMMAND_ERRORS = documented(*ERROR_CODES, codes=ERROR_CODES)
+CREATE_ERRORS = documented(*CREATE_ERROR_CODES, codes=CREATE_ERROR_CODES)
+
+
+def _success(status: int, description: str) -> dict[int | str, dict[str, object]]:
+    replayed = {"description": "`true` when this is the stored answer to an earlier request with the same key."}
+    return {status: {"description": description, "headers": {REPLAYED_HEADER: replayed}}}
 
 
 def command_router() -> APIRouter:
@@ -39,7 +84,7 @@ def command_router() -> APIRouter:
         methods=["POST"],
         status_code=201,
         response_model=TicketChange,
-        responses=documented(400, 401, 403, 413, 422, 503),
+        responses={**_success(201, "The ticket was created"), **CREATE_ERRORS},
         summary="Create a ticket",
     )
     for transition in SUPPORT_TICKET.transitions:
@@ -48,7 +93,7 @@ def command_router() -> APIRouter:
             _transition_handler(transition.name),
             methods=["POST"],
             response_model=TicketChange,
-            responses=COMMAND_ERRORS,
+            responses={**_success(200, "The transition fired"), **COMMAND_ERRORS},
             summary=transition.description,
             description=f"Fires `{transition.name}`; records a `{transition.event_type}` event.",
             operation_id=f"fire_{transition.name}",
