@@ -281,13 +281,16 @@ def _redact(url: str) -> str:
     return urlunsplit(parts)
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
+
+
 def wait_ready(url: str, supervisor: Supervisor, stopping: Callable[[], bool]) -> bool:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline and not stopping():
         if supervisor.exited():
             return False
         try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
+            with _DIRECT.open(url, timeout=2) as answer:
                 if answer.status == 200:
                     return True
         except (urllib.error.URLError, OSError):
@@ -348,12 +351,23 @@ def run(config: StackConfig, output: Output) -> int:
     try:
         supervisor.run_once("migrate", [commands["ticket-command-api"], "migrate"], config.env)
         supervisor.run_once("migrate", [commands["ticket-projector"], "migrate"], config.env)
+        output.line("migrate", "read-model migrations applied")
 
         supervisor.start(
             "command-api", [commands["ticket-command-api"], "serve"], config.service_env(config.command_port)
         )
         supervisor.start("projector", [commands["ticket-projector"], "run"], config.service_env(config.projector_port))
         supervisor.start("query-api", [commands["ticket-query-api"], "serve"], config.service_env(config.query_port))
+        # The gateway starts once both APIs answer, so its log is not a wall of 502s from the start-up race.
+        for name, port in (("command-api", config.command_port), ("query-api", config.query_port)):
+            if not wait_ready(f"http://{config.host}:{port}/ready", supervisor, stop_requested.is_set):
+                if stop_requested.is_set():
+                    return 0
+                gone = supervisor.exited()
+                if gone:
+                    output.line("stack", f"{gone.name} exited with status {gone.process.returncode}: stopping")
+                    return 1
+                output.line("stack", f"{name} not ready after {READY_TIMEOUT_SECONDS:.0f} s; starting the gateway")
         gateway_env = {
             **config.env,
             "GATEWAY_LISTEN": f"{config.host}:{config.gateway_port}",

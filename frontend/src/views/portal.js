@@ -63,7 +63,7 @@ export function renderPortal(root) {
   const unsubscribe = live.subscribe((ticket) => {
     if (ticket && ticket.requester && ticket.requester !== session.sub) return;
     clearTimeout(timer);
-    timer = setTimeout(() => load(), 120);
+    timer = setTimeout(() => load(), 25);
   });
 
   mount(root,

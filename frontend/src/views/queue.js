@@ -166,6 +166,13 @@ export function renderQueue(root, ctx, schema) {
 
   function noMatch() {
     const filtered = q.place || q.assignee || q.priority || q.q;
+    const onlyPlace = q.place && !q.assignee && !q.priority && !q.q;
+    if (onlyPlace) {
+      // The escalated queue and the place chips: say what is empty, not that filters failed.
+      return empty(`No ticket is ${humanize(q.place).toLowerCase()} right now.`,
+        'Tickets show up here, live, as soon as one reaches this place.',
+        h('button', { type: 'button', class: 'btn', onclick: () => update({ place: '' }) }, 'Show all places'));
+    }
     return empty(filtered ? 'No ticket matches these filters.' : 'The queue is empty.',
       filtered ? 'Change or clear the filters to see more.' : 'New tickets appear here as soon as customers open them.',
       filtered ? h('button', { type: 'button', class: 'btn', onclick: () => update({ place: '', assignee: '', priority: '', q: '' }) }, 'Clear filters') : null);
@@ -220,6 +227,10 @@ export function renderQueue(root, ctx, schema) {
 
   function drawPager() {
     const pageNo = cursors.length;
+    if (pageNo === 1 && !page.next_cursor) {
+      mount(pager); // one page only: nothing to page through
+      return;
+    }
     mount(pager,
       h('button', { type: 'button', class: 'btn', disabled: pageNo === 1, onclick: () => { cursors.pop(); load(); } }, '‹ Previous'),
       h('span', { class: 'muted small', 'aria-live': 'polite' }, `Page ${pageNo}`),
@@ -231,10 +242,11 @@ export function renderQueue(root, ctx, schema) {
   const unsubscribe = live.subscribe((ticket) => {
     if (ticket && ticket.aggregate_id) changed.add(ticket.aggregate_id);
     clearTimeout(liveTimer);
+    // Events of one poll of the stream arrive together: a short pause coalesces them into one reload.
     liveTimer = setTimeout(() => {
       load();
       loadCounts();
-    }, 100);
+    }, 25);
   });
 
   mount(root, heading, counts, filters, results, pager);

@@ -39,6 +39,8 @@ export function renderTicket(root, ctx, schema) {
 
   // ---- loading --------------------------------------------------------------------------------------
   let loadSeq = 0;
+  let announcedVersion = null; // the version the last announcement (or the first load) described
+  let mounted = false;
   async function load({ first = false } = {}) {
     const seq = ++loadSeq;
     try {
@@ -47,13 +49,16 @@ export function renderTicket(root, ctx, schema) {
         api.getEvents(id).then((r) => ({ ok: r }), (err) => ({ err })),
       ]);
       if (disposed || seq !== loadSeq) return;
-      const previous = ticket;
+      if (!first && ticket && view.version < ticket.version) return; // a live view newer than this read is shown
       ticket = view;
       events = history.ok ? history.ok.events : events;
       eventsError = history.err || null;
       draw();
-      if (first) mountPage();
-      if (!first && previous && previous.version !== ticket.version) {
+      // A live reload may overtake the first one: whichever lands first puts the page up.
+      if (!mounted) mountPage();
+      const told = announcedVersion;
+      announcedVersion = ticket.version;
+      if (told !== null && told !== ticket.version) {
         const last = events && events[events.length - 1];
         const byOther = last && last.actor && last.actor !== auth.current().sub;
         const who = byOther ? ` by ${last.actor}` : '';
@@ -75,6 +80,7 @@ export function renderTicket(root, ctx, schema) {
   }
 
   function mountPage() {
+    mounted = true;
     mount(root,
       h('p', { class: 'back' }, h('a', { href: backHref }, auth.isStaff() ? '← Queue' : '← My tickets')),
       head,
@@ -323,8 +329,14 @@ export function renderTicket(root, ctx, schema) {
   let liveTimer = null;
   const unsubscribe = live.subscribe((view) => {
     if (view && view.aggregate_id !== id) return;
+    if (view && ticket && view.version > ticket.version) {
+      // The stream carries this viewer's own view of the ticket (fields, place, the actions it may fire now):
+      // show it at once; the timeline follows with the read below.
+      ticket = view;
+      draw();
+    }
     clearTimeout(liveTimer);
-    liveTimer = setTimeout(() => load(), 60);
+    liveTimer = setTimeout(() => load(), 20);
   });
 
   mount(root, pageTitle('Ticket'), loading('Loading the ticket…'));

@@ -159,3 +159,14 @@ def test_tokens_are_issued_only_for_known_roles_a_positive_lifetime_and_a_secret
         issue_token(settings, "x", [])
     with pytest.raises(MissingKey, match="JWT_SECRET"):
         issue_token(AuthSettings(_env_file=None, public_key="pem"), "x", ["agent"])
+
+
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose and Kubernetes pass optional settings as empty strings; they must not demand an empty `iss`."""
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("JWT_ISSUER", "")
+    monkeypatch.setenv("JWT_AUDIENCE", "")
+    monkeypatch.setenv("JWT_JWKS_URL", "")
+    settings = AuthSettings()
+    assert (settings.issuer, settings.audience, settings.jwks_url) == (None, None, None)
+    assert TokenVerifier(settings).verify(mint_token(SECRET, "bob", ["agent"])).sub == "bob"

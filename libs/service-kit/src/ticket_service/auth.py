@@ -28,7 +28,7 @@ JWKS_TIMEOUT = 5.0  # seconds; verification runs in a worker thread, which must 
 class AuthSettings(BaseSettings):
     """JWT settings, from the environment: JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE."""
 
-    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore", env_ignore_empty=True)
 
     secret: str | None = Field(None, description="HS256 shared secret.")
     public_key: str | None = Field(None, description="PEM public key for RS256/ES256 tokens.")
