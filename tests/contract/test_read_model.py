@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.projection import canonical, project
-from ticket_readmodel.read_model import InvalidCursor, ReadModel, TicketQuery
+from ticket_readmodel.read_model import Halt, InvalidCursor, ReadModel, TicketQuery
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_workflow import Event, fold
 
@@ -158,6 +158,28 @@ class ReadModelContract:
         t.create()
         await apply(read_model, t.events)
         assert await read_model.content_hash() != empty
+
+    async def test_a_halt_is_recorded_until_the_checkpoint_passes_it(self, read_model: ReadModel) -> None:
+        t = Ticket()
+        t.create()
+        t.run("assign")
+        [created, assigned] = t.events
+        await apply(read_model, [created])
+        assert await read_model.recorded_halt() is None
+        halt = Halt(
+            position=assigned.position or 0,
+            reason="cannot apply it",
+            event_type=assigned.type,
+            ticket_id=t.ticket_id,
+            halted_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        )
+        await read_model.record_halt(halt)
+        await read_model.record_halt(halt)  # recorded again on the next halt: still one
+        assert await read_model.recorded_halt() == halt
+        before = await read_model.content_hash()
+        await apply(read_model, [assigned])  # fixed and applied: the halt is over
+        assert await read_model.recorded_halt() is None
+        assert before != await read_model.content_hash()
 
 
 class TestPostgresReadModel(ReadModelContract):

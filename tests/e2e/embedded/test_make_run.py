@@ -117,6 +117,23 @@ def test_the_live_stream_reports_changes(embedded: Process) -> None:
                 break
 
 
+def test_tokens_in_the_query_string_are_masked_in_the_access_log(tmp_path: Path) -> None:
+    process = start(tmp_path, LOG_LEVEL="info")
+    process.wait_until("/ready")
+    try:
+        secret = token(process.url, "alice", "customer")["Authorization"][7:]
+        url = f"{process.url}/api/stream?access_token={secret}"
+        with httpx.stream("GET", url, timeout=10) as stream:
+            assert stream.status_code == 200
+        answered = httpx.get(f"{process.url}/api/support-ticket", params={"access_token": secret}, timeout=10)
+        assert answered.status_code == 401  # only the live stream takes a token in the query string
+    finally:
+        process.stop()
+    printed = process.output()
+    assert "GET /api/stream?access_token=*** HTTP/1.1" in printed
+    assert secret not in printed
+
+
 def test_without_debug_there_is_no_token_endpoint_and_jwt_secret_is_honoured(tmp_path: Path) -> None:
     process = start(tmp_path, DEBUG="false", JWT_SECRET=SECRET)
     process.wait_until("/ready")

@@ -94,7 +94,11 @@ async def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Pa
         service(
             [str(BIN / "ticket-projector"), "run"], common | {"PORT": str(projector_port)}, tmp_path / "projector.log"
         ),
-        service([str(BIN / "ticket-query-api"), "serve"], common | {"PORT": str(query_port)}, tmp_path / "query.log"),
+        service(
+            [str(BIN / "ticket-query-api"), "serve"],
+            common | {"PORT": str(query_port), "LOG_LEVEL": "INFO"},  # with the access log
+            tmp_path / "query.log",
+        ),
     ):
         await until_ok(f"http://127.0.0.1:{projector_port}/ready", tmp_path / "projector.log")
         await until_ok(f"http://127.0.0.1:{query_port}/ready", tmp_path / "query.log")
@@ -103,6 +107,7 @@ async def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Pa
             "redis": redis,
             "stream": redis_namespace.key("events"),
             "query": f"http://127.0.0.1:{query_port}",
+            "query_log": tmp_path / "query.log",
         }
     await redis.aclose()
     await pool.close()
@@ -184,3 +189,8 @@ async def test_written_events_are_visible_to_the_right_callers(stack: dict[str, 
             resumed,
         )
     assert [e["id"] for e in resumed] == [e["id"] for e in streams["bob"][1:]]
+
+    # The token went in the query string; the access log shows that it did, never the token.
+    log = await asyncio.to_thread(stack["query_log"].read_text)
+    assert "GET /api/stream?access_token=*** HTTP/1.1" in log
+    assert bob["Authorization"][7:] not in log

@@ -100,6 +100,39 @@ async def test_two_replicas_apply_every_event_once_and_in_order(harness: Harness
     assert sum(d.created for d in stats.per_day) == 8 and sum(d.resolved for d in stats.per_day) == 8
 
 
+async def test_events_never_published_are_caught_up_from_the_event_store(harness: Harness) -> None:
+    async with harness.running(supervise_seconds=0.02) as runtime:
+        await eventually(lambda: _ready(runtime))  # started and caught up: from now on it relies on the stream
+        stored = await harness.append(interleaved(busy_day()))
+        await harness.publish(stored[:3])
+        # The rest never reaches Redis (lost with a Redis restart, say) and no later entry reveals the gap.
+        await harness.projected(stored[-1].position)
+        await eventually(lambda: _ready(runtime))
+    assert len(await harness.read_model.changes_after(0, limit=1000)) == len(stored)
+
+
+async def test_a_stream_lost_while_running_is_subscribed_again(harness: Harness) -> None:
+    first, later = Ticket(), Ticket()
+    first.create()
+    later.create()
+    [created] = await harness.append(first.events)
+    async with harness.running(supervise_seconds=0.02) as runtime:
+        await eventually(lambda: _ready(runtime))
+        await harness.publish([created])
+        await harness.projected(created.position)
+        await harness.redis.delete(harness.settings.event_stream)  # Redis lost the stream and its group
+        [next_one] = await harness.append(later.events)
+        await harness.publish([next_one])  # the relay publishes into a new stream, without the group
+        await harness.projected(next_one.position)
+        await eventually(lambda: _ready(runtime))
+        await eventually(lambda: _none_pending(harness))
+        [reopened] = await harness.append([later.fire("assign")])
+        await harness.publish([reopened])  # consumed through the group again
+        await harness.projected(reopened.position)
+        await eventually(lambda: _none_pending(harness))
+    assert await harness.read_model.checkpoint() == reopened.position
+
+
 async def _ready(runtime: Runtime) -> bool:
     ok, _ = await runtime.readiness()
     return ok

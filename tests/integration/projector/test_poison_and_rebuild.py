@@ -46,6 +46,35 @@ async def test_a_poison_event_halts_the_projector_and_is_reported(
     assert any(f"position {poison.position}" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
 
 
+async def test_a_halt_is_still_reported_after_a_restart_before_the_event_is_retried(harness: Harness) -> None:
+    t = Ticket()
+    t.create()
+    t.raw("Closeed")
+    stored = await harness.append(t.events)
+    poison = stored[1]
+    async with harness.running() as runtime:
+        await harness.publish(stored)
+        await eventually(lambda: _recorded(harness))
+    # Restarted, and slow to retry the event: /ready says at once where the projection stopped and why.
+    async with harness.running(retry_delay_seconds=3600) as restarted:
+        app = create_app(harness.settings)
+        app.state.runtime = restarted
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://projector") as http:
+            ready = await http.get("/ready")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert (body["success"], body["code"], body["status"], body["retrying"]) == (
+        False,
+        "projection_halted",
+        "halted",
+        True,
+    )
+    assert body["poison_event"]["position"] == poison.position
+    assert body["poison_event"]["event_type"] == "Closeed"
+    assert f"position {poison.position}" in body["message"]
+    assert runtime.projector.halt is not None
+
+
 async def test_rebuild_equals_incremental_and_readers_never_notice(harness: Harness) -> None:
     tickets = busy_day()
     for n in range(20):
@@ -95,6 +124,10 @@ async def test_rebuild_equals_incremental_and_readers_never_notice(harness: Harn
         await harness.publish([more])
         await harness.projected(more.position)
     assert await harness.read_model.checkpoint() == more.position
+
+
+async def _recorded(harness: Harness) -> bool:
+    return await harness.read_model.recorded_halt() is not None
 
 
 async def _halted(runtime: object) -> bool:

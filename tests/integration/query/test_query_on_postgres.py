@@ -14,6 +14,7 @@ from ticket_projector.projector import Projector
 from ticket_query.app import create_app
 from ticket_query.settings import QuerySettings
 from ticket_readmodel.postgres import PostgresReadModel
+from ticket_readmodel.read_model import make_cursor
 from ticket_service.auth import AuthSettings, mint_token
 
 SECRET = "integration-secret-integration-secret"
@@ -48,3 +49,18 @@ async def test_a_request_waits_for_the_position_it_asks_for(read_model: Postgres
         assert [t["subject"] for t in listed.json()["items"]] == ["Printer on fire"]
         stats = (await http.get("/api/stats", headers=AGENT)).json()
         assert stats["total"] == 4 and stats["median_first_response_seconds"] == 300.0
+
+
+async def test_out_of_range_versions_and_forged_cursors_are_client_errors(read_model: PostgresReadModel) -> None:
+    tickets = busy_day()
+    await Projector(read_model).apply(interleaved(tickets))
+    app = create_app(QuerySettings(auth=AuthSettings(secret=SECRET)), read_model=read_model)
+    forged = make_cursor("priority", [99_999_999_999, "2026-03-02T09:00:00+00:00", "x"])  # beyond smallint
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
+        for version in (0, 99_999_999_999):  # the second is beyond the database's integer
+            answer = await http.get(f"/api/support-ticket/{tickets[0].ticket_id}/at/{version}", headers=AGENT)
+            assert answer.status_code == 404, answer.text
+            assert answer.json()["code"] == "version_not_found"
+        listed = await http.get("/api/support-ticket", headers=AGENT, params={"sort": "priority", "cursor": forged})
+        assert listed.status_code == 422, listed.text
+        assert listed.json()["field"] == "cursor"

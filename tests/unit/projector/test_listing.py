@@ -28,7 +28,21 @@ def test_a_cursor_continues_after_the_last_row() -> None:
     assert params[0] == 2 and params[2] == "abc" and params[3] == 11
 
 
-@pytest.mark.parametrize("cursor", ["", "bm90IGpzb24", make_cursor("created", [1]), make_cursor("-created", [1, 2])])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "bm90IGpzb24",
+        make_cursor("created", [1]),
+        make_cursor("-created", [1, 2]),
+        make_cursor("-created", ["2026-03-02T09:00:00", "naive time"]),
+        make_cursor("-created", ["2026-03-02T09:00:00+00:00", ["not", "an", "id"]]),
+        make_cursor("-created", ["2026-03-02T09:00:00+00:00", 7]),
+        make_cursor("-priority", [99_999_999_999, "2026-03-02T09:00:00+00:00", "abc"]),
+        make_cursor("-priority", [True, "2026-03-02T09:00:00+00:00", "abc"]),
+        make_cursor("-priority", ["2", "2026-03-02T09:00:00+00:00", "abc"]),
+    ],
+)
 def test_foreign_or_broken_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursor):
         list_sql(TicketQuery(sort="-created", cursor=cursor or "!!"), "t", "id", DIALECT)

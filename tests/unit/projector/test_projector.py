@@ -86,6 +86,10 @@ async def test_a_poison_event_is_retried_then_halts_without_skipping(embedded: E
     with pytest.raises(ProjectionHalted):
         await projector.handle(stored[2])
     assert await embedded.read_model.checkpoint() == stored[0].position
+    # Recorded, so a restarted projector (or /ready after a restart) still knows where and why.
+    recorded = await embedded.read_model.recorded_halt()
+    assert recorded is not None
+    assert (recorded.position, recorded.event_type, recorded.ticket_id) == (stored[1].position, "Closeed", t.ticket_id)
 
 
 async def test_a_poison_event_inside_a_catch_up_batch_halts_at_its_position(embedded: Embedded) -> None:

@@ -10,11 +10,12 @@ import httpx
 import pytest
 
 from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
-from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
 from ticket_query.live import ticket_changes
 from ticket_query.settings import QuerySettings
+from ticket_readmodel.read_model import make_cursor
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import AuthSettings, mint_token
 from ticket_workflow import Actor
@@ -26,21 +27,16 @@ def token(sub: str, *roles: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(SECRET, sub, list(roles))}"}
 
 
+def cursor(sort: str, after: list[object]) -> str:
+    return make_cursor(sort, after)
+
+
 ALICE, CAROL, BOB, ADMIN = (
     token("alice", "customer"),
     token("carol", "customer"),
     token("bob", "agent"),
     token("root", "admin"),
 )
-
-
-@pytest.fixture
-async def read_model(tmp_path: Path) -> AsyncIterator[SqliteReadModel]:
-    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
-    model = SqliteReadModel(db)
-    await model.migrate()
-    yield model
-    await db.close()
 
 
 @pytest.fixture
@@ -192,8 +188,91 @@ async def test_read_your_writes_waits_then_says_how_far_behind(
 async def test_health_and_ready(client: httpx.AsyncClient, read_model: SqliteReadModel) -> None:
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = (await client.get("/ready")).json()
-    assert ready == {"status": "ready", "projected_position": await read_model.checkpoint()}
+    projected = await read_model.checkpoint()
+    assert ready == {"status": "ready", "projected_position": projected, "last_position": None, "lag": None}
     assert "/api/support-ticket/{ticket_id}/at/{version}" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_ready_says_how_far_the_projection_is_behind_the_event_store(tmp_path: Path) -> None:
+    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    try:
+        store, read_model = await SqliteEventStore.create(db), SqliteReadModel(db)
+        await read_model.migrate()
+        events = []
+        for event in interleaved(busy_day()):
+            events += await store.append(event.stream_id, event.version - 1, [event])
+        await Projector(read_model).apply(events[:-3])
+        settings = QuerySettings(auth=AuthSettings(secret=SECRET))
+        app = create_app(settings, read_model=read_model, event_store=store)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
+            ready = (await http.get("/ready")).json()
+    finally:
+        await db.close()
+    assert ready == {
+        "status": "ready",
+        "projected_position": events[-4].position,
+        "last_position": events[-1].position,
+        "lag": 3,
+    }
+
+
+async def test_time_travel_outside_the_versions_is_404_with_the_range(
+    client: httpx.AsyncClient, tickets: list[Ticket]
+) -> None:
+    vpn = tickets[1]
+    for version in (0, -1, 8, 99_999_999_999):
+        answer = await client.get(f"/api/support-ticket/{vpn.ticket_id}/at/{version}", headers=BOB)
+        assert answer.status_code == 404, answer.text
+        body = answer.json()
+        assert (body["code"], body["field"]) == ("version_not_found", "version")
+        assert "versions 1 to 7" in body["message"] and f"no version {version}" in body["message"]
+    hidden = await client.get(f"/api/support-ticket/{vpn.ticket_id}/at/0", headers=ALICE)
+    assert hidden.json()["code"] == "ticket_not_found"  # not a word about the versions of someone else's ticket
+
+
+async def test_read_your_writes_authenticates_before_it_waits(client: httpx.AsyncClient) -> None:
+    far = {"min_position": 10**9}
+    anonymous = await client.get("/api/support-ticket", params=far)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "missing_token"
+    stream = await client.get("/api/stream", headers={"X-Min-Position": str(10**9)})
+    assert stream.status_code == 401
+    behind = await client.get("/api/stats", params=far, headers=BOB)
+    assert behind.status_code == 503 and behind.json()["code"] == "projection_behind"
+
+
+async def test_forged_cursors_are_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    for sort, after in (
+        ("priority", [99_999_999_999, "2026-03-02T09:00:00+00:00", "x"]),
+        ("-created", ["2026-03-02T09:00:00", "x"]),
+        ("-created", ["2026-03-02T09:00:00+00:00", ["x"]]),
+        ("updated", [None, "x"]),
+    ):
+        answer = await client.get(
+            "/api/support-ticket", headers=BOB, params={"sort": sort, "cursor": cursor(sort, after)}
+        )
+        assert answer.status_code == 422, answer.text
+        assert (answer.json()["code"], answer.json()["field"]) == ("invalid_cursor", "cursor")
+
+
+async def test_openapi_documents_every_error_response(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    expected = {
+        "/api/support-ticket/{ticket_id}": {"401", "404", "422", "503"},
+        "/api/support-ticket": {"401", "422", "503"},
+        "/api/support-ticket/{ticket_id}/events": {"401", "404", "422", "503"},
+        "/api/support-ticket/{ticket_id}/at/{version}": {"401", "404", "422", "503"},
+        "/api/schema": {"422", "503"},
+        "/api/stats": {"401", "403", "422", "503"},
+        "/api/stream": {"401", "422", "503"},
+    }
+    for path, statuses in expected.items():
+        responses = paths[path]["get"]["responses"]
+        assert statuses <= set(responses), (path, sorted(responses))
+        for status in statuses:
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status, schema)
+    assert "projection_behind" in paths["/api/stats"]["get"]["responses"]["503"]["description"]
+    assert "503" in paths["/ready"]["get"]["responses"]
 
 
 async def test_live_changes_resume_after_a_position_and_respect_ownership(

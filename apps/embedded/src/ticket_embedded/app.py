@@ -20,7 +20,7 @@ from ticket_command.handling import CommandService
 from ticket_command.routes import command_router
 from ticket_command.runtime import Runtime, install
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
-from ticket_projector.projector import Projector
+from ticket_projector.projector import ProjectionHalted, Projector
 from ticket_query.app import install_errors
 from ticket_query.routes import create_router
 from ticket_readmodel.sqlite import SqliteReadModel
@@ -60,7 +60,10 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
             parts.read_model = SqliteReadModel(db)
             await parts.read_model.migrate()
             parts.projector = Projector(parts.read_model, parts.store)
-            await parts.projector.catch_up()  # whatever was stored but not projected before a stop
+            # Whatever was stored but not projected before a stop. A poison event halts the projection (logged,
+            # on /ready) but not the app: commands and (stale) reads keep working until it is fixed.
+            with contextlib.suppress(ProjectionHalted):
+                await parts.projector.catch_up()
             runtime.service = CommandService(ProjectingStore(parts.store, parts.projector))
             yield
         finally:
@@ -86,6 +89,7 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
             verifier,
             min_position_timeout=settings.min_position_timeout_seconds,
             stream_poll_seconds=settings.stream_poll_seconds,
+            stream_keepalive_seconds=settings.stream_keepalive_seconds,
         )
     )
     _health_routes(app, parts)
@@ -105,10 +109,12 @@ def _health_routes(app: FastAPI, parts: Parts) -> None:
             return JSONResponse({"success": False, "code": "not_ready", "message": "starting"}, status_code=503)
         last, projected = await parts.store.last_position(), await parts.read_model.checkpoint()
         body: dict[str, Any] = {"last_position": last, "projected_position": projected, "lag": last - projected}
-        halt = parts.projector.halt
+        halt = parts.projector.halt or await parts.read_model.recorded_halt()
         if halt is not None:
             message = f"projection halted at position {halt.position}: {halt.reason}"
+            poison = halt.model_dump(mode="json")
             return JSONResponse(
-                {"success": False, "code": "projection_halted", "message": message, **body}, status_code=503
+                {"success": False, "code": "projection_halted", "message": message, "poison_event": poison, **body},
+                status_code=503,
             )
         return JSONResponse({"success": True, "status": "ready", **body})

@@ -34,7 +34,7 @@ def banner(settings: EmbeddedSettings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import uvicorn
+    from ticket_query.access_log import serve
 
     from .app import create_app
 
@@ -46,5 +46,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ticket-embedded: {exc}", file=sys.stderr)
         return 2
     print(banner(settings), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    serve(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     return 0

@@ -24,4 +24,5 @@ class EmbeddedSettings(BaseSettings):
     frontend_dir: Path | None = Field(REPO_FRONTEND, description="Static web UI served at /, when present.")
     min_position_timeout_seconds: float = Field(2.0, ge=0)
     stream_poll_seconds: float = Field(0.25, gt=0)
+    stream_keepalive_seconds: float = Field(15.0, gt=0, description="Keep-alive comments on idle live streams.")
     auth: AuthSettings = Field(default_factory=AuthSettings, description="JWT_* variables.")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC
 from typing import Any
 
 from ticket_workflow import TicketState
 
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS
 from .projection import HistoryEntry, canonical
+
+Rows = Callable[[str], AsyncIterator[Any]]  # a SELECT -> its rows (positional), all inside one snapshot
 
 
 class ContentDigest:
@@ -30,3 +34,24 @@ class ContentDigest:
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
+
+
+async def content_hash(
+    rows: Rows,
+    table: Callable[[str], str],
+    ticket_of: Callable[[Any], TicketState],
+    history_of: Callable[[Any], HistoryEntry],
+) -> str:
+    """The digest of every table of a read model; ``table`` names a table as the adapter stores it."""
+    digest = ContentDigest()
+    async for row in rows(f"SELECT {TICKET_COLUMNS} FROM {table('tickets')} ORDER BY id"):
+        digest.ticket(ticket_of(row))
+    async for row in rows(f"SELECT {HISTORY_COLUMNS} FROM {table('history')} ORDER BY position"):
+        digest.history(history_of(row))
+    async for row in rows(f"SELECT day, created, resolved FROM {table('daily_stats')} ORDER BY day"):
+        digest.add("day", [str(row[0]), row[1], row[2]])  # a date, or its ISO text: the same string
+    async for row in rows(f"SELECT place, tickets FROM {table('place_counts')} WHERE tickets <> 0 ORDER BY place"):
+        digest.add("place", [row[0], row[1]])
+    checkpoint = [row[0] async for row in rows(f"SELECT position FROM {table('checkpoint')}")]
+    digest.add("checkpoint", checkpoint[0] if checkpoint else 0)
+    return digest.hexdigest()

@@ -1,4 +1,5 @@
-"""The ticket list as keyset-paginated SQL, for any adapter: filters, order, cursor, one more row than asked."""
+"""SQL both adapters share: the tables' columns, and the ticket list as keyset-paginated SQL (filters, order,
+cursor, one more row than asked)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .projection import priority_rank
-from .read_model import SORT_COLUMNS, InvalidCursor, TicketQuery, make_cursor
+from ticket_workflow import TicketState
+
+from .projection import PRIORITY_RANK, priority_rank
+from .read_model import SORT_COLUMNS, InvalidCursor, TicketPage, TicketQuery, make_cursor
+
+TICKET_COLUMNS = (
+    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
+    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
+    "resolved_at, closed_at, last_position"
+)
+HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,13 @@ def list_sql(query: TicketQuery, table: str, columns: str, dialect: Dialect) -> 
     return sql, params
 
 
+def page_of(query: TicketQuery, rows: list[TicketState]) -> TicketPage:
+    """The page from the rows ``list_sql`` selected (one more than asked when another page follows)."""
+    items = rows[: query.limit]
+    cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
+    return TicketPage(items=items, next_cursor=cursor)
+
+
 def next_cursor(query: TicketQuery, last: dict[str, Any]) -> str:
     """The cursor of the page after the one ending with ``last`` (a row's sort columns)."""
     values = []
@@ -63,14 +80,27 @@ def like_pattern(text: str) -> str:
 
 
 def _cursor_value(column: str, value: Any, dialect: Dialect) -> Any:
+    """A keyset value of a cursor, checked: a forged cursor is refused, never handed to the database."""
+    if column.endswith("_at"):
+        moment = _aware_time(value)
+        if moment is not None:
+            return dialect.timestamp(moment)
+    elif column == "priority_rank":
+        if type(value) is int and value in PRIORITY_RANK.values():
+            return value
+    elif isinstance(value, str):
+        return value
+    raise InvalidCursor("cursor is not one this API returned")
+
+
+def _aware_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
     try:
-        if column.endswith("_at"):
-            return dialect.timestamp(datetime.fromisoformat(value))
-        if column == "priority_rank":
-            return int(value)
-        return str(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor("cursor is not one this API returned") from exc
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def sort_values(state: Any) -> dict[str, Any]:

@@ -18,21 +18,15 @@ import asyncpg
 from ticket_eventstore import migrations
 from ticket_workflow import EventMetadata, Message, TicketState
 
-from .digest import ContentDigest
-from .listing import Dialect, list_sql, next_cursor, sort_values
+from . import digest
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
 from .projection import Change, HistoryEntry, priority_rank
-from .read_model import DayStats, Stats, TicketPage, TicketQuery
+from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
 
 COMPONENT = "read_model"
 PROJECTION = "tickets"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
-TICKET_COLUMNS = (
-    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
-    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
-    "resolved_at, closed_at, last_position"
-)
-HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
 DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, text_match="subject ILIKE {}")
 
 
@@ -76,10 +70,7 @@ class PostgresReadModel:
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
         sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
-        rows = await self._pool.fetch(sql, *params)
-        items = [ticket_of(r) for r in rows[: query.limit]]
-        cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
-        return TicketPage(items=items, next_cursor=cursor)
+        return page_of(query, [ticket_of(r) for r in await self._pool.fetch(sql, *params)])
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         rows = await self._pool.fetch(
@@ -117,31 +108,43 @@ class PostgresReadModel:
                 "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))"
                 f" FILTER (WHERE resolved_at IS NOT NULL) AS resolution FROM {self._q}tickets"
             )
-        by_place = {r["place"]: r["tickets"] for r in places}
-        return Stats(
-            by_place=by_place,
-            per_day=[DayStats(day=r["day"], created=r["created"], resolved=r["resolved"]) for r in per_day],
-            median_first_response_seconds=_float(medians["first_response"]),
-            median_resolution_seconds=_float(medians["resolution"]),
-            open_escalations=by_place.get("escalated", 0),
-            total=sum(by_place.values()),
+        return Stats.of(
+            {r["place"]: r["tickets"] for r in places},
+            [DayStats(day=r["day"], created=r["created"], resolved=r["resolved"]) for r in per_day],
+            median_first_response=_float(medians["first_response"]),
+            median_resolution=_float(medians["resolution"]),
         )
 
     async def content_hash(self) -> str:
-        digest = ContentDigest()
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            async for row in conn.cursor(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets ORDER BY id"):
-                digest.ticket(ticket_of(row))
-            async for row in conn.cursor(f"SELECT {HISTORY_COLUMNS} FROM {self._q}history ORDER BY position"):
-                digest.history(history_of(row))
-            for row in await conn.fetch(f"SELECT day, created, resolved FROM {self._q}daily_stats ORDER BY day"):
-                digest.add("day", [row["day"].isoformat(), row["created"], row["resolved"]])
-            for row in await conn.fetch(
-                f"SELECT place, tickets FROM {self._q}place_counts WHERE tickets <> 0 ORDER BY place"
-            ):
-                digest.add("place", [row["place"], row["tickets"]])
-            digest.add("checkpoint", await conn.fetchval(f"SELECT position FROM {self._q}checkpoint"))
-        return digest.hexdigest()
+
+            async def rows(sql: str) -> AsyncIterator[Any]:
+                async for row in conn.cursor(sql):
+                    yield row
+
+            return await digest.content_hash(rows, lambda name: f"{self._q}{name}", ticket_of, history_of)
+
+    async def record_halt(self, halt: Halt) -> None:
+        await self._pool.execute(
+            f"INSERT INTO {self._q}halt (projection, position, reason, event_type, ticket_id, halted_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, "
+            "reason = excluded.reason, event_type = excluded.event_type, ticket_id = excluded.ticket_id, "
+            "halted_at = excluded.halted_at",
+            PROJECTION,
+            halt.position,
+            halt.reason,
+            halt.event_type,
+            halt.ticket_id,
+            halt.halted_at,
+        )
+
+    async def recorded_halt(self) -> Halt | None:
+        row = await self._pool.fetchrow(
+            f"SELECT h.position, h.reason, h.event_type, h.ticket_id, h.halted_at FROM {self._q}halt h "
+            f"JOIN {self._q}checkpoint c USING (projection) WHERE h.projection = $1 AND h.position > c.position",
+            PROJECTION,
+        )
+        return Halt(**dict(row)) if row else None
 
 
 class PostgresTransaction:
@@ -201,6 +204,9 @@ class PostgresTransaction:
     async def advance(self, position: int) -> None:
         await self._conn.execute(
             f"UPDATE {self._q}checkpoint SET position = $2 WHERE projection = $1", PROJECTION, position
+        )
+        await self._conn.execute(
+            f"DELETE FROM {self._q}halt WHERE projection = $1 AND position <= $2", PROJECTION, position
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from contextlib import AbstractAsyncContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,6 +95,37 @@ class Stats(BaseModel):
     open_escalations: int
     total: int
 
+    @classmethod
+    def of(
+        cls,
+        by_place: dict[str, int],
+        per_day: list[DayStats],
+        *,
+        median_first_response: float | None,
+        median_resolution: float | None,
+    ) -> Stats:
+        """The stats from the stored counters and medians; totals and escalations follow from the places."""
+        return cls(
+            by_place=by_place,
+            per_day=per_day,
+            median_first_response_seconds=median_first_response,
+            median_resolution_seconds=median_resolution,
+            open_escalations=by_place.get("escalated", 0),
+            total=sum(by_place.values()),
+        )
+
+
+class Halt(BaseModel):
+    """Where the projection stopped on an event it cannot apply (a poison event), and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int
+    reason: str
+    event_type: str
+    ticket_id: str
+    halted_at: datetime
+
 
 class ReadModelTransaction(Protocol):
     """One atomic unit of projection: read rows, save changes, advance the checkpoint; all or nothing."""
@@ -107,7 +138,9 @@ class ReadModelTransaction(Protocol):
 
     async def save(self, change: Change) -> None: ...
 
-    async def advance(self, position: int) -> None: ...
+    async def advance(self, position: int) -> None:
+        """Move the checkpoint to ``position``; a recorded halt at or below it is over and goes with it."""
+        ...
 
 
 class ReadModel(Protocol):
@@ -141,4 +174,12 @@ class ReadModel(Protocol):
 
     async def content_hash(self) -> str:
         """A digest of every row: equal read models have equal hashes, on any adapter."""
+        ...
+
+    async def record_halt(self, halt: Halt) -> None:
+        """Keep the halt across restarts (``/ready`` reports it until the checkpoint passes its position)."""
+        ...
+
+    async def recorded_halt(self) -> Halt | None:
+        """The halt recorded by this or an earlier run, while the checkpoint is still below it."""
         ...

@@ -18,10 +18,10 @@ import aiosqlite
 from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_workflow import EventMetadata, Message, TicketState
 
-from .digest import ContentDigest
-from .listing import Dialect, list_sql, next_cursor, sort_values
+from . import digest
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
 from .projection import Change, HistoryEntry, priority_rank
-from .read_model import DayStats, Stats, TicketPage, TicketQuery
+from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
 
 PROJECTION = "tickets"
 
@@ -51,14 +51,11 @@ CREATE TABLE IF NOT EXISTS rm_daily_stats (
 CREATE TABLE IF NOT EXISTS rm_place_counts (place TEXT PRIMARY KEY, tickets INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS rm_checkpoint (projection TEXT PRIMARY KEY, position INTEGER NOT NULL);
 INSERT OR IGNORE INTO rm_checkpoint (projection, position) VALUES ('tickets', 0);
+CREATE TABLE IF NOT EXISTS rm_halt (
+    projection TEXT PRIMARY KEY, position INTEGER NOT NULL, reason TEXT NOT NULL, event_type TEXT NOT NULL,
+    ticket_id TEXT NOT NULL, halted_at TEXT NOT NULL
+);
 """
-
-TICKET_COLUMNS = (
-    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
-    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
-    "resolved_at, closed_at, last_position"
-)
-HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
 
 
 def stamp(moment: datetime | None) -> str | None:
@@ -92,10 +89,7 @@ class SqliteReadModel:
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
         sql, params = list_sql(query, "rm_tickets", TICKET_COLUMNS, DIALECT)
-        rows = await self._fetch(sql, tuple(params))
-        items = [ticket_of(r) for r in rows[: query.limit]]
-        cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
-        return TicketPage(items=items, next_cursor=cursor)
+        return page_of(query, [ticket_of(r) for r in await self._fetch(sql, tuple(params))])
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         rows = await self._fetch(
@@ -128,37 +122,47 @@ class SqliteReadModel:
         resolution = await self._fetch(
             "SELECT created_at, resolved_at FROM rm_tickets WHERE resolved_at IS NOT NULL", ()
         )
-        by_place = {r[0]: r[1] for r in places}
-        return Stats(
-            by_place=by_place,
-            per_day=[DayStats(day=date.fromisoformat(r[0]), created=r[1], resolved=r[2]) for r in per_day],
-            median_first_response_seconds=_median(first),
-            median_resolution_seconds=_median(resolution),
-            open_escalations=by_place.get("escalated", 0),
-            total=sum(by_place.values()),
+        return Stats.of(
+            {r[0]: r[1] for r in places},
+            [DayStats(day=date.fromisoformat(r[0]), created=r[1], resolved=r[2]) for r in per_day],
+            median_first_response=_median(first),
+            median_resolution=_median(resolution),
         )
 
     async def content_hash(self) -> str:
-        digest = ContentDigest()
         async with self._db.reading() as conn:
-            async with conn.execute(f"SELECT {TICKET_COLUMNS} FROM rm_tickets ORDER BY id") as cursor:
-                async for row in cursor:
-                    digest.ticket(ticket_of(row))
-            async with conn.execute(f"SELECT {HISTORY_COLUMNS} FROM rm_history ORDER BY position") as cursor:
-                async for row in cursor:
-                    digest.history(history_of(row))
-            async with conn.execute("SELECT day, created, resolved FROM rm_daily_stats ORDER BY day") as cursor:
-                async for row in cursor:
-                    digest.add("day", [row[0], row[1], row[2]])
-            async with conn.execute(
-                "SELECT place, tickets FROM rm_place_counts WHERE tickets <> 0 ORDER BY place"
-            ) as cursor:
-                async for row in cursor:
-                    digest.add("place", [row[0], row[1]])
-            async with conn.execute("SELECT position FROM rm_checkpoint") as cursor:
-                checkpoint = await cursor.fetchone()
-            digest.add("checkpoint", checkpoint[0] if checkpoint else 0)
-        return digest.hexdigest()
+
+            async def rows(sql: str) -> AsyncIterator[Any]:
+                async with conn.execute(sql) as cursor:
+                    async for row in cursor:
+                        yield row
+
+            return await digest.content_hash(rows, lambda name: f"rm_{name}", ticket_of, history_of)
+
+    async def record_halt(self, halt: Halt) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO rm_halt (projection, position, reason, event_type, ticket_id, halted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (PROJECTION, halt.position, halt.reason, halt.event_type, halt.ticket_id, stamp(halt.halted_at)),
+            )
+
+    async def recorded_halt(self) -> Halt | None:
+        rows = await self._fetch(
+            "SELECT h.position, h.reason, h.event_type, h.ticket_id, h.halted_at FROM rm_halt h "
+            "JOIN rm_checkpoint c USING (projection) WHERE h.projection = ? AND h.position > c.position",
+            (PROJECTION,),
+        )
+        if not rows:
+            return None
+        position, reason, event_type, ticket_id, halted_at = rows[0]
+        return Halt(
+            position=position,
+            reason=reason,
+            event_type=event_type,
+            ticket_id=ticket_id,
+            halted_at=datetime.fromisoformat(halted_at),
+        )
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         async with self._db.reading() as conn, conn.execute(sql, params) as cursor:
@@ -238,6 +242,7 @@ class SqliteTransaction:
 
     async def advance(self, position: int) -> None:
         await self._conn.execute("UPDATE rm_checkpoint SET position = ? WHERE projection = ?", (position, PROJECTION))
+        await self._conn.execute("DELETE FROM rm_halt WHERE projection = ? AND position <= ?", (PROJECTION, position))
 
 
 def ticket_of(row: Any) -> TicketState:

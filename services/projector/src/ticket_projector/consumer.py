@@ -66,15 +66,15 @@ class StreamConsumer:
         try:
             if not fields:
                 # Deleted from the stream after delivery: the event store still has it.
-                await self._until_done(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
+                await self.retrying(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
                 return True
             try:
                 event = stream.decode(fields)
             except ValueError as exc:
                 log.warning("undecodable entry %r (%s): reading its position from the event store", entry_id, exc)
-                await self._until_done(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
+                await self.retrying(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
                 return True
-            await self._until_done(lambda: self.projector.handle(event))
+            await self.retrying(lambda: self.projector.handle(event))
             return True
         except ProjectionHalted:
             return False
@@ -113,7 +113,7 @@ class StreamConsumer:
             if start in ("0-0", b"0-0"):
                 return done
 
-    async def _until_done(self, work: Callable[[], Awaitable[Any]]) -> None:
+    async def retrying(self, work: Callable[[], Awaitable[Any]]) -> None:
         """Retry ``work`` through transient failures (database or network down) with a capped backoff."""
         delay = 0.1
         while True:

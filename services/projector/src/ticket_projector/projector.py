@@ -5,7 +5,8 @@
 - An event whose predecessors were never applied (entries trimmed or lost in transport) first triggers a
   catch-up of the missing range straight from the event store.
 - An event the projection cannot apply (a poison event) is retried, then the projector halts at its position:
-  it never skips it. ``halt`` says where and why; an operator fixes the cause, restarts or rebuilds.
+  it never skips it. ``halt`` says where and why, and the read model records it, so that it is still reported
+  after a restart until the event is finally applied; an operator fixes the cause, restarts or rebuilds.
 
 No transport here: the Redis consumer (``consumer``), the rebuild and the embedded mode all call ``handle`` /
 ``apply`` / ``catch_up``.
@@ -16,22 +17,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ticket_readmodel.projection import ProjectionError, project
-from ticket_readmodel.read_model import ReadModel
+from ticket_readmodel.read_model import Halt, ReadModel
 from ticket_workflow import Event
 from ticket_workflow.ports import EventStore
 
 log = logging.getLogger("ticket_projector")
 
 
-@dataclass(frozen=True)
-class Halt:
-    position: int
-    reason: str
-    event_type: str
-    ticket_id: str
+__all__ = ["Halt", "ProjectionHalted", "Projector"]
 
 
 class ProjectionHalted(Exception):
@@ -135,7 +131,14 @@ class Projector:
                 return
             except ProjectionError as exc:
                 failure = exc
-        self.halt = Halt(failure.position, failure.reason, event.type, event.stream_id)
+        self.halt = Halt(
+            position=failure.position,
+            reason=failure.reason,
+            event_type=event.type,
+            ticket_id=event.stream_id,
+            halted_at=datetime.now(UTC),
+        )
+        await self._record(self.halt)
         log.error(
             "projection HALTED at position %d (%s of ticket %s): %s; nothing after it is applied until the cause "
             "is fixed (then restart or rebuild)",
@@ -146,6 +149,12 @@ class Projector:
             extra={"position": failure.position, "event_type": event.type, "ticket_id": event.stream_id},
         )
         raise ProjectionHalted(self.halt)
+
+    async def _record(self, halt: Halt) -> None:
+        try:
+            await self.read_model.record_halt(halt)
+        except Exception:  # the halt stands in memory and in the log even when it cannot be recorded
+            log.exception("could not record the halt at position %d in the read model", halt.position)
 
     def _ensure_running(self) -> None:
         if self.halt is not None:

@@ -1,4 +1,14 @@
-"""The running projector: pools, the Redis consumer under FastStream, and what ``/ready`` reports."""
+"""The running projector: pools, the Redis consumer under FastStream, a supervisor, and what ``/ready`` reports.
+
+Redis is only a transport, so the supervisor does not trust it to deliver everything: every
+``SUPERVISE_SECONDS`` it
+- resubscribes when FastStream has stopped the subscriber (it does so for good when the stream or the consumer
+  group disappears, e.g. Redis restarted empty), after recreating the group at the checkpoint;
+- catches up from the event store when the checkpoint has not moved for a whole round although the store was
+  already ahead at the start of it (the last entries were lost, and no later entry arrives to reveal the gap);
+- claims entries that dead replicas left pending;
+- resumes a halted projector once the checkpoint has passed the poison event (a rebuild applied it).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +25,9 @@ from faststream.redis.annotations import RedisStreamMessage
 
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
+from ticket_readmodel.read_model import Halt
 
-from .consumer import StreamConsumer
+from .consumer import TRANSIENT, StreamConsumer
 from .projector import ProjectionHalted, Projector
 from .settings import ProjectorSettings
 
@@ -24,14 +35,17 @@ log = logging.getLogger("ticket_projector")
 
 
 class Runtime:
-    """Everything ``ticket-projector run`` starts, in order: catch up, resume pending entries, consume."""
+    """Everything ``ticket-projector run`` starts, in order: catch up, resume pending entries, consume, supervise."""
 
     def __init__(self, settings: ProjectorSettings) -> None:
         self.settings = settings
         self.consuming = False
+        self.supervisor_error: str | None = None
         self._pools: list[asyncpg.Pool] = []
         self._task: asyncio.Task[None] | None = None
+        self._previous_round: tuple[int, int] | None = None  # (checkpoint, store position) a round ago
         self.broker: RedisBroker | None = None
+        self._subscriber: Any = None
 
     async def start(self) -> None:
         s = self.settings
@@ -56,16 +70,18 @@ class Runtime:
             consumer=s.consumer_name,
             claim_idle_ms=s.claim_idle_ms,
         )
-        self.broker = self._broker()
         self._task = asyncio.create_task(self._run(), name="projector")
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            # Cancel until the task is really over: a cancellation that lands while FastStream's broker is
+            # starting can be swallowed there, and the task would carry on with its next round.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self.broker is not None:
-            await self.broker.stop()
+        await self._stop_broker()
         await self.redis.aclose()
         for pool in self._pools:
             await pool.close()
@@ -75,61 +91,134 @@ class Runtime:
         broker = RedisBroker(s.redis_url, logger=log)
         sub = StreamSub(s.event_stream, group=s.projector_group, consumer=s.consumer_name)
 
-        @broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
+        subscriber = broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
+
+        @subscriber
         async def on_entry(message: RedisStreamMessage) -> None:
             [entry_id] = message.raw_message["message_ids"]
             if await self.consumer.process(entry_id, message.raw_message["data"]):
                 await message.ack()
 
+        self._subscriber = subscriber
         return broker
 
     async def _run(self) -> None:
         try:
-            await self.read_model.migrate()
-            await self.consumer.ensure_group()
-            await self.consumer._until_done(self.projector.catch_up)
-            await self.consumer.resume_pending()
-            if self.projector.halt is not None:
-                return
-            assert self.broker is not None
-            await self.broker.start()
-            self.consuming = True
-            log.info(
-                "consuming %s as %s/%s",
-                self.settings.event_stream,
-                self.settings.projector_group,
-                self.settings.consumer_name,
-            )
+            await self.consumer.retrying(self.read_model.migrate)
+            await self._subscribe()
             while True:
-                await asyncio.sleep(self.settings.claim_idle_ms / 1000)
-                await self.consumer.reclaim()
-        except ProjectionHalted:
-            return
+                await asyncio.sleep(self.settings.supervise_seconds)
+                try:
+                    await self.supervise()
+                    self.supervisor_error = None
+                except TRANSIENT as exc:
+                    self.supervisor_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("supervision round failed, trying again next round: %s", self.supervisor_error)
         except Exception:
             log.exception("the projector stopped")
             raise
+
+    async def _subscribe(self) -> None:
+        """Group at the checkpoint, catch up from the store, finish pending entries, then consume new ones."""
+        await self.consumer.retrying(self.consumer.ensure_group)
+        try:
+            await self.consumer.retrying(self.projector.catch_up)
+            await self.consumer.retrying(self.consumer.resume_pending)
+        except ProjectionHalted:
+            return
+        if self.projector.halt is not None:
+            return
+        await self._stop_broker()
+        self.broker = self._broker()
+        await self.broker.start()
+        self.consuming = True
+        log.info(
+            "consuming %s as %s/%s",
+            self.settings.event_stream,
+            self.settings.projector_group,
+            self.settings.consumer_name,
+        )
+
+    async def _stop_broker(self) -> None:
+        self.consuming = False
+        if self.broker is not None:
+            broker, self.broker = self.broker, None
+            await broker.stop()
+
+    async def supervise(self) -> None:
+        """One round of the supervisor (see the module's docstring)."""
+        checkpoint = await self.read_model.checkpoint()
+        halt = self.projector.halt
+        if halt is not None:
+            if checkpoint < halt.position:
+                return
+            log.warning("the checkpoint %d passed the halt at %d (rebuilt?): resuming", checkpoint, halt.position)
+            self.projector.halt = None
+            await self._subscribe()
+            return
+        if not self._subscribed():
+            log.warning("the stream subscriber is not running (stream or group lost?): subscribing again")
+            await self._subscribe()
+            return
+        last = await self.store.last_position()
+        if self._stalled(checkpoint):
+            log.warning(
+                "no progress at position %d for a round while the store is at %d: catching up from the store",
+                checkpoint,
+                last,
+            )
+            with contextlib.suppress(ProjectionHalted):
+                await self.projector.catch_up(until=last)
+        self._previous_round = (checkpoint, last)
+        with contextlib.suppress(ProjectionHalted):
+            await self.consumer.reclaim()
+
+    def _stalled(self, checkpoint: int) -> bool:
+        """The store was ahead a round ago and nothing has been applied since: the stream is not delivering."""
+        if self._previous_round is None:
+            return False
+        before, store_before = self._previous_round
+        return checkpoint == before < store_before
+
+    def _subscribed(self) -> bool:
+        return self.consuming and self._subscriber is not None and bool(self._subscriber.running)
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
         body: dict[str, Any] = {"consumer": self.settings.consumer_name, "group": self.settings.projector_group}
         try:
             checkpoint = await self.read_model.checkpoint()
             last = await self.store.last_position()
+            recorded = await self.read_model.recorded_halt()
         except Exception as exc:
-            return False, body | {"status": "unavailable", "error": f"{type(exc).__name__}: {exc}"}
+            return False, _not_ready(body, "unavailable", f"{type(exc).__name__}: {exc}")
         body |= {"checkpoint": checkpoint, "last_position": last, "lag": max(0, last - checkpoint)}
-        halt = self.projector.halt
+        halt = self.projector.halt or recorded
         if halt is not None:
-            poison = {
-                "position": halt.position,
-                "reason": halt.reason,
-                "event_type": halt.event_type,
-                "ticket_id": halt.ticket_id,
-            }
-            return False, body | {"status": "halted", "poison_event": poison}
-        if self.consumer.last_error is not None:
-            return False, body | {"status": "retrying", "error": self.consumer.last_error}
+            return False, _halted(body, halt, retrying=self.projector.halt is None)
+        error = self.consumer.last_error or self.supervisor_error
+        if error is not None:
+            return False, _not_ready(body, "retrying", error)
         if self._task is not None and self._task.done() and not self._task.cancelled():
-            return False, body | {"status": "stopped", "error": repr(self._task.exception())}
-        if not self.consuming:
-            return False, body | {"status": "starting"}
+            return False, _not_ready(body, "stopped", repr(self._task.exception()))
+        if not self._subscribed():
+            return False, _not_ready(body, "starting", "catching up and finishing pending entries before consuming")
         return True, body | {"status": "ready"}
+
+
+def _not_ready(body: dict[str, Any], status: str, message: str) -> dict[str, Any]:
+    return body | {"success": False, "code": "not_ready", "status": status, "message": message, "error": message}
+
+
+def _halted(body: dict[str, Any], halt: Halt, *, retrying: bool) -> dict[str, Any]:
+    message = f"projection halted at position {halt.position} ({halt.event_type} of ticket {halt.ticket_id}): "
+    message += halt.reason
+    if retrying:
+        message += "; recorded before this start, the event is being retried"
+    return body | {
+        "success": False,
+        "code": "projection_halted",
+        "status": "halted",
+        "message": message,
+        "poison_event": halt.model_dump(mode="json"),
+        "retrying": retrying,
+    }

@@ -32,6 +32,9 @@ class ProjectorSettings(BaseSettings):
     poison_attempts: int = Field(3, ge=1, description="Tries of an event before the projector halts on it.")
     retry_delay_seconds: float = Field(0.5, ge=0)
     claim_idle_ms: int = Field(60_000, ge=1, description="Pending this long, an entry of a dead replica is claimed.")
+    supervise_seconds: float = Field(
+        5.0, gt=0, description="Between supervisor rounds: resubscribe, catch up a stalled lag, claim, resume."
+    )
 
     @property
     def store_url(self) -> str:

@@ -1,23 +1,27 @@
 """Composition root of the query API: ``create_app(settings=None, read_model=None)``.
 
-Without a read model, the lifespan connects to PostgreSQL (``DATABASE_URL``, ``READ_MODEL_SCHEMA``). Nothing
-connects or reads the environment at import time.
+Without a read model, the lifespan connects to PostgreSQL (``DATABASE_URL``, ``READ_MODEL_SCHEMA``) and, for the
+lag on ``/ready``, to the event store (``EVENT_STORE_URL``, default ``DATABASE_URL``). Nothing connects or reads
+the environment at import time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from ticket_eventstore.postgres import create_pool
+from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import ReadModel
 from ticket_service import errors
 from ticket_service.auth import TokenVerifier, require_key
+from ticket_service.errors import ErrorBody
 from ticket_service.http import RequestId
+from ticket_workflow.ports import EventStore
 
 from . import freshness
 from .routes import create_router
@@ -34,24 +38,31 @@ def create_app(
     settings: QuerySettings | None = None,
     read_model: ReadModel | None = None,
     verifier: TokenVerifier | None = None,
+    event_store: EventStore | None = None,
 ) -> FastAPI:
+    """The query API; ``read_model`` (and ``event_store``, for the lag on ``/ready``) replace the Postgres ones."""
     settings = settings or QuerySettings()
     verifier = verifier or TokenVerifier(require_key(settings.auth, debug=settings.debug))
-    holder: dict[str, ReadModel] = {}
+    holder: dict[str, Any] = {}
     if read_model is not None:
         holder["read_model"] = read_model
+        holder["event_store"] = event_store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if "read_model" in holder:
             yield
             return
-        pool = await create_pool(settings.database_url, max_size=10)
-        holder["read_model"] = PostgresReadModel(pool, settings.read_model_schema)
-        try:
+        async with AsyncExitStack() as pools:
+            pool = await create_pool(settings.database_url, max_size=10)
+            pools.push_async_callback(pool.close)
+            store_pool = pool
+            if settings.store_url != settings.database_url:
+                store_pool = await create_pool(settings.store_url, max_size=2)
+                pools.push_async_callback(store_pool.close)
+            holder["read_model"] = PostgresReadModel(pool, settings.read_model_schema)
+            holder["event_store"] = PostgresEventStore(store_pool)
             yield
-        finally:
-            await pool.close()
 
     app = FastAPI(
         title="Support-ticket query API",
@@ -67,6 +78,7 @@ def create_app(
             verifier,
             min_position_timeout=settings.min_position_timeout_seconds,
             stream_poll_seconds=settings.stream_poll_seconds,
+            stream_keepalive_seconds=settings.stream_keepalive_seconds,
         )
     )
 
@@ -74,12 +86,31 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["ops"], summary="The read model answers; how far it has projected")
+    @app.get(
+        "/ready",
+        tags=["ops"],
+        summary="The read model answers; how far it has projected and how far behind the event store",
+        responses={503: {"model": ErrorBody, "description": "The read model is unreachable"}},
+    )
     async def ready() -> JSONResponse:
         try:
             projected = await holder["read_model"].checkpoint()
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "error": f"{type(exc).__name__}: {exc}"}, status_code=503)
-        return JSONResponse({"status": "ready", "projected_position": projected})
+            message = f"the read model is unreachable: {type(exc).__name__}: {exc}"
+            body = {"success": False, "code": "not_ready", "message": message, "status": "unavailable"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ready", "projected_position": projected} | await _lag(holder, projected))
 
     return app
+
+
+async def _lag(holder: dict[str, Any], projected: int) -> dict[str, Any]:
+    """How far the read model is behind the event store (null when the store is not known or unreachable)."""
+    store: EventStore | None = holder.get("event_store")
+    if store is None:
+        return {"last_position": None, "lag": None}
+    try:
+        last = await store.last_position()
+    except Exception as exc:
+        return {"last_position": None, "lag": None, "event_store": f"unreachable: {type(exc).__name__}: {exc}"}
+    return {"last_position": last, "lag": max(0, last - projected)}

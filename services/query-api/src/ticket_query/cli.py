@@ -12,11 +12,10 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("serve", help="serve the query API on HOST:PORT")
     parser.parse_args(argv)
 
-    import uvicorn
-
+    from .access_log import serve
     from .app import create_app
     from .settings import QuerySettings
 
     settings = QuerySettings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    serve(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)

@@ -1,7 +1,7 @@
 """The query routes, as a router any app can mount with its own read model (Postgres, or SQLite when embedded).
 
-Thin handlers: authenticate, ask the read model, shape the answer. Customers see only tickets they requested;
-any other ticket is a 404, exactly as if it did not exist.
+Thin handlers: authenticate, wait for the requested position (read-your-writes), ask the read model, shape the
+answer. Customers see only tickets they requested; any other ticket is a 404, exactly as if it did not exist.
 (No ``from __future__ import annotations`` here: FastAPI resolves the dependency aliases defined in the factory.)
 """
 
@@ -24,42 +24,74 @@ from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
 ReadModelSource = ReadModel | Callable[[], ReadModel]
 
 
+ERROR_DESCRIPTIONS = {
+    404: "Unknown ticket, or one this customer did not request (the same answer); or no such version",
+    422: "Invalid parameter (`field` names it): filter, sort, limit, cursor, min_position",
+    503: "`projection_behind`: the read model has not reached `min_position` within the bound (with "
+    "`projected_position`, `requested_position`, `behind` and `Retry-After`); or the read model is unreachable",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries of the error responses of a query route (the shared error shape)."""
+    responses = documented(*statuses)
+    for status, description in ERROR_DESCRIPTIONS.items():
+        if status in responses:
+            responses[status]["description"] = description
+    return responses
+
+
 def create_router(
     read_model: ReadModelSource,
     verifier: TokenVerifier,
     *,
     min_position_timeout: float = 2.0,
     stream_poll_seconds: float = 0.25,
+    stream_keepalive_seconds: float = 15.0,
 ) -> APIRouter:
     """The query API's routes. ``read_model`` is the read model or a function returning it (set at startup)."""
 
     def model() -> ReadModel:
         return read_model() if callable(read_model) else read_model
 
-    async def fresh_enough(
-        min_position: Annotated[int | None, Query(ge=0, description="Wait until this position is projected.")] = None,
-        x_min_position: Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)] = None,
-    ) -> None:
+    MinPosition = Annotated[
+        int | None, Query(ge=0, description="Read-your-writes: wait until this global position is projected.")
+    ]
+    MinPositionHeader = Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)]
+
+    async def fresh_enough(min_position: MinPosition = None, x_min_position: MinPositionHeader = None) -> None:
         requested = max(min_position or 0, x_min_position or 0)
         if requested:
             await wait_for_position(model(), requested, min_position_timeout)
 
-    async def caller(authorization: Annotated[str | None, Header()] = None) -> Actor:
-        return verifier.verify(bearer_token(authorization))
+    # Authentication comes before the wait: an anonymous caller gets 401 at once, and learns no positions.
+    async def caller(
+        authorization: Annotated[str | None, Header()] = None,
+        min_position: MinPosition = None,
+        x_min_position: MinPositionHeader = None,
+    ) -> Actor:
+        actor = verifier.verify(bearer_token(authorization))
+        await fresh_enough(min_position, x_min_position)
+        return actor
 
     async def stream_caller(
         authorization: Annotated[str | None, Header()] = None,
         access_token: Annotated[str | None, Query(description="For EventSource, which cannot send headers.")] = None,
+        min_position: MinPosition = None,
+        x_min_position: MinPositionHeader = None,
     ) -> Actor:
         if authorization:
-            return verifier.verify(bearer_token(authorization))
-        if access_token:
-            return verifier.verify(access_token)
-        raise AuthError("missing token: send Authorization: Bearer <token> or ?access_token=", code="missing_token")
+            actor = verifier.verify(bearer_token(authorization))
+        elif access_token:
+            actor = verifier.verify(access_token)
+        else:
+            raise AuthError("missing token: send Authorization: Bearer <token> or ?access_token=", code="missing_token")
+        await fresh_enough(min_position, x_min_position)
+        return actor
 
     Caller = Annotated[Actor, Depends(caller)]
     TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
-    router = APIRouter(prefix="/api", tags=["query"], dependencies=[Depends(fresh_enough)])
+    router = APIRouter(prefix="/api", tags=["query"])
 
     async def visible_ticket(ticket_id: str, actor: Actor) -> TicketState:
         state = await model().ticket(ticket_id)
@@ -67,11 +99,11 @@ def create_router(
             raise ApiError(404, "ticket_not_found", f"ticket {ticket_id!r} not found")
         return state
 
-    @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=documented(401, 404, 503))
+    @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=errors(401, 404, 422, 503))
     async def get_ticket(ticket_id: TicketId, actor: Caller) -> TicketView:
         return ticket_view(await visible_ticket(ticket_id, actor), actor)
 
-    @router.get("/support-ticket", response_model=TicketList, responses=documented(401, 422, 503))
+    @router.get("/support-ticket", response_model=TicketList, responses=errors(401, 422, 503))
     async def list_tickets(
         actor: Caller,
         place: Annotated[str | None, Query(description="One of the net's places.")] = None,
@@ -111,28 +143,44 @@ def create_router(
             raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
         return TicketList(items=[ticket_view(s, actor) for s in page.items], next_cursor=page.next_cursor)
 
-    @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=documented(401, 404, 503))
+    @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=errors(401, 404, 422, 503))
     async def ticket_events(ticket_id: TicketId, actor: Caller) -> TicketEvents:
         await visible_ticket(ticket_id, actor)
         history = await model().history(ticket_id)
         return TicketEvents(aggregate_id=ticket_id, events=[event_view(h) for h in history])
 
     @router.get(
-        "/support-ticket/{ticket_id}/at/{version}", response_model=TicketView, responses=documented(401, 404, 503)
+        "/support-ticket/{ticket_id}/at/{version}", response_model=TicketView, responses=errors(401, 404, 422, 503)
     )
-    async def ticket_at(ticket_id: TicketId, version: Annotated[int, Path(ge=1)], actor: Caller) -> TicketView:
-        await visible_ticket(ticket_id, actor)
+    async def ticket_at(
+        ticket_id: TicketId,
+        version: Annotated[int, Path(description="1 is the creation; the current version is the latest.")],
+        actor: Caller,
+    ) -> TicketView:
+        current = await visible_ticket(ticket_id, actor)
+        if not 1 <= version <= current.version:
+            raise ApiError(
+                404,
+                "version_not_found",
+                f"ticket {ticket_id!r} has versions 1 to {current.version}; there is no version {version}",
+                "version",
+            )
         history = await model().history(ticket_id, up_to_version=version)
         state = fold(h.to_event() for h in history)
         if state is None or state.version != version:
-            raise ApiError(404, "version_not_found", f"ticket {ticket_id!r} has no version {version}")
+            raise ApiError(404, "version_not_found", f"ticket {ticket_id!r} has no version {version}", "version")
         return ticket_view(state, actor)
 
-    @router.get("/schema", summary="The support-ticket Petri net: places, transitions, arcs, roles")
+    @router.get(
+        "/schema",
+        summary="The support-ticket Petri net: places, transitions, arcs, roles",
+        dependencies=[Depends(fresh_enough)],
+        responses=errors(422, 503),
+    )
     async def schema() -> dict[str, Any]:
         return describe(SUPPORT_TICKET)
 
-    @router.get("/stats", response_model=Stats, responses=documented(401, 403, 503))
+    @router.get("/stats", response_model=Stats, responses=errors(401, 403, 422, 503))
     async def stats(actor: Caller, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Stats:
         if not is_staff(SUPPORT_TICKET, actor.roles):
             raise ApiError(403, "forbidden", "stats are for agents, supervisors and admins")
@@ -141,7 +189,7 @@ def create_router(
     @router.get(
         "/stream",
         summary="Ticket changes as Server-Sent Events (event: ticket, id: global position)",
-        responses=documented(401),
+        responses=errors(401, 422, 503),
     )
     async def stream(
         actor: Annotated[Actor, Depends(stream_caller)],
@@ -152,6 +200,7 @@ def create_router(
         else:
             after = await model().checkpoint()
         changes = ticket_changes(model(), actor, after, poll_seconds=stream_poll_seconds)
-        return EventSourceResponse(changes, ping=15)
+        # Comment lines every ``stream_keepalive_seconds`` keep proxies from closing an idle stream.
+        return EventSourceResponse(changes, ping=stream_keepalive_seconds)
 
     return router

@@ -14,6 +14,9 @@ class QuerySettings(BaseSettings):
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/postgres", description="PostgreSQL of the read models."
     )
+    event_store_url: str | None = Field(
+        None, description="PostgreSQL of the event store, for the lag on /ready; DATABASE_URL when unset."
+    )
     read_model_schema: str = "read_model"
     debug: bool = False
     host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 in containers.")
@@ -21,4 +24,11 @@ class QuerySettings(BaseSettings):
     log_level: str = "INFO"
     min_position_timeout_seconds: float = Field(2.0, ge=0, description="Read-your-writes: longest wait for a position.")
     stream_poll_seconds: float = Field(0.25, gt=0, description="How often the live stream looks for new changes.")
+    stream_keepalive_seconds: float = Field(
+        15.0, gt=0, description="Keep-alive comment lines on idle live streams, so proxies keep them open."
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @property
+    def store_url(self) -> str:
+        return self.event_store_url or self.database_url

@@ -1,0 +1,102 @@
+"""The live stream over HTTP: keep-alive comments on an idle stream, resuming after Last-Event-ID, and the same
+authorization as every other route (customers get only their own tickets)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from tests.unit.projector.scenarios import busy_day, interleaved
+from ticket_projector.projector import Projector
+from ticket_query.app import create_app
+from ticket_query.settings import QuerySettings
+from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_service.auth import AuthSettings, mint_token
+from ticket_workflow import Event
+
+SECRET = "unit-test-secret-unit-test-secret"
+
+
+async def read_stream(app: Any, query: str, headers: dict[str, str], enough: Callable[[str], bool]) -> tuple[int, str]:
+    """Drive the ASGI app like a client that disconnects once ``enough`` of the body has arrived."""
+    status, body = 0, ""
+    done = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, body
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body += message.get("body", b"").decode()
+            if enough(body) or not message.get("more_body", False):
+                done.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/api/stream",
+        "raw_path": b"/api/stream",
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("query", 80),
+    }
+    async with asyncio.timeout(30):  # a bound against hanging, not a speed assertion
+        await app(scope, receive, send)
+    return status, body
+
+
+def app_on(read_model: SqliteReadModel) -> Any:
+    settings = QuerySettings(auth=AuthSettings(secret=SECRET), stream_poll_seconds=0.01, stream_keepalive_seconds=0.05)
+    return create_app(settings, read_model=read_model)
+
+
+def ids_in(body: str) -> list[int]:
+    return [int(line[3:].strip()) for line in body.splitlines() if line.startswith("id:")]
+
+
+async def test_an_idle_stream_gets_keep_alive_comments(read_model: SqliteReadModel) -> None:
+    token = mint_token(SECRET, "bob", ["agent"])
+    status, body = await read_stream(
+        app_on(read_model),
+        f"access_token={token}",
+        {},
+        lambda text: any(line.startswith(":") for line in text.splitlines()),
+    )
+    assert status == 200
+    assert any(line.startswith(":") for line in body.splitlines())  # an SSE comment: ignored by clients
+    assert "event:" not in body
+
+
+async def test_the_stream_resumes_after_last_event_id_with_the_callers_tickets_only(
+    read_model: SqliteReadModel,
+) -> None:
+    tickets = busy_day()
+    events: list[Event] = interleaved(tickets)
+    await Projector(read_model).apply(events)
+    carol = [e for e in events if e.stream_id == tickets[1].ticket_id]
+    resume_after = carol[1].position or 0
+    expected = [e.position for e in carol[2:]]
+    headers = {
+        "Authorization": f"Bearer {mint_token(SECRET, 'carol', ['customer'])}",
+        "Last-Event-ID": str(resume_after),
+    }
+    status, body = await read_stream(app_on(read_model), "", headers, lambda text: len(ids_in(text)) >= len(expected))
+    assert status == 200
+    assert ids_in(body) == expected
+
+
+async def test_the_stream_refuses_a_missing_or_bad_token(read_model: SqliteReadModel) -> None:
+    app = app_on(read_model)
+    status, body = await read_stream(app, "", {}, lambda _: False)
+    assert status == 401 and '"missing_token"' in body
+    status, body = await read_stream(app, "access_token=not-a-jwt", {}, lambda _: False)
+    assert status == 401 and '"success":false' in body.replace(" ", "")
