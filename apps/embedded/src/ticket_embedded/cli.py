@@ -27,7 +27,11 @@ def banner(settings: EmbeddedSettings) -> str:
                 f"    curl -s -X POST {url}/api/debug/token -H 'Content-Type: application/json' "
                 f"""-d '{{"sub": "{user}", "roles": ["{role}"]}}'"""
             )
-        lines += ["", "  Then: curl -s -X POST " + url + "/api/support-ticket -H 'Authorization: Bearer <token>'"]
+        lines += [
+            "",
+            f"  Then: curl -s -X POST {url}/api/support-ticket -H 'Authorization: Bearer <token>' "
+            """-H 'Content-Type: application/json' -d '{"subject": "VPN down"}'""",
+        ]
     else:
         lines += ["", "  DEBUG=false: bring tokens signed with JWT_SECRET (or your identity provider's key)."]
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ticket_readmodel.projection import HistoryEntry
-from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, available_transitions
+from ticket_workflow import Actor, TicketState, seed_view
 
 
 class MessageView(BaseModel):
@@ -66,12 +66,7 @@ class TicketEvents(BaseModel):
 
 def ticket_view(state: TicketState, actor: Actor) -> TicketView:
     return TicketView(
-        aggregate_id=state.id,
-        version=state.version,
-        place=state.place,
-        state={place: state.marking.get(place, 0) for place in SUPPORT_TICKET.place_names},
-        enabled_transitions=state.enabled_transitions,
-        available_transitions=available_transitions(state, actor),
+        **seed_view(state, actor),
         subject=state.subject,
         description=state.description,
         priority=state.priority,
