@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages some tests drive: chromium and chromium-driver (browser tests), nginx (the gateway).
+# Debian packages some tests drive: chromium and chromium-driver, firefox-esr (browser tests), nginx (the gateway).
 # Installs what is missing when it can (root with apt-get); otherwise says what to install. Those tests are
 # skipped, with the reason in the test summary, when their tools are absent.
 set -u
@@ -7,6 +7,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
