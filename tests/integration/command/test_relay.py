@@ -301,3 +301,14 @@ async def published_from(redis: aioredis.Redis, stream: str, last: Event) -> Non
         return bool(entries) and entries[0][0] == f"{last.position}-0"
 
     await eventually(done, what=f"publishing up to position {last.position}")
+
+
+async def test_a_group_created_behind_the_cut_keeps_its_entries(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    """The floor is read inside the trim: a group that starts from the beginning keeps the whole stream."""
+    written = await append_tickets(pg_store, 5)
+    await StreamPublisher(pg_store, redis_client, stream).publish_pending()
+    await redis_client.xgroup_create(stream, "late-reader", id="0")
+    await StreamTrimmer(pg_store, redis_client, stream, max_len=2).trim(written[-1].position or 0)
+    assert await entry_ids(redis_client, stream) == ids_of(written)
