@@ -9,6 +9,18 @@ from ticket_workflow import Event, EventMetadata
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 LIFECYCLE = ["Created", "Assigned", "StartWorked", "Resolveed", "Closeed"]
+# Every end-to-end scenario's ticket: opened, info requested and given, escalated, resolved, closed, reopened.
+ROUND_TRIP = [
+    "Created",
+    "Assigned",
+    "StartWorked",
+    "RequestInfoed",
+    "CustomerReplyed",
+    "Escalateed",
+    "ResolveEscalated",
+    "Closeed",
+    "Reopened",
+]
 
 
 def event(stream_id: str, version: int, type_: str | None = None, **data: object) -> Event:

@@ -52,12 +52,18 @@ class Process:
         raise AssertionError(f"{self.url}{path} did not answer 200 within {timeout}s:\n{self.output()}")
 
     def stop(self, timeout: float = 15.0) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        returncode = terminate(self.process, timeout)
         self._out.close()
-        return self.process.returncode
+        return returncode
+
+
+def terminate(process: subprocess.Popen[bytes], timeout: float = 15.0) -> int:
+    """SIGTERM, then SIGKILL if the process has not exited within ``timeout``; returns its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode

@@ -52,6 +52,7 @@ def base_image() -> str:
     prepared = subprocess.run(["bash", str(PREPARE_ENGINE)], capture_output=True, text=True, timeout=900)
     if not _engine_answers():
         reason = (prepared.stderr.strip().splitlines() or ["docker is not installed"])[-1]
+        # Environment, not product: without an engine nothing can be built; the reason shows in the summary.
         pytest.skip(f"no Docker engine could be started on this machine ({reason}); compose test not run")
     if explicit := os.environ.get("COMPOSE_TEST_BASE_IMAGE"):
         return explicit

@@ -19,6 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from tests.conftest import RedisNamespace
+from tests.support.processes import terminate
 from tests.unit.projector.scenarios import Ticket
 from ticket_eventstore import migrations, stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
@@ -46,12 +47,7 @@ def service(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            terminate(process)
 
 
 async def until_ok(url: str, log: Path, *, within: float = 60.0) -> None:

@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.processes import terminate
+
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -93,12 +95,7 @@ def _embedded_server(tmp: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
         log.close()
 
 
@@ -112,6 +109,7 @@ def ui_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield given.rstrip("/")
         return
     if importlib.util.find_spec("ticket_embedded") is None:
+        # Only when the UI is checked out without the Python packages: there is no server to test against.
         pytest.skip(
             "no backend for the browser tests: the embedded server (package ticket_embedded) is not installed "
             "and UI_BASE_URL is not set"
@@ -140,6 +138,7 @@ def browser(ui_base_url: str) -> Iterator[Callable[..., Any]]:
     """A factory of fresh headless Chromium windows (own profile each); all are closed after the test."""
     reason = _chromium_missing()
     if reason:
+        # Chromium and its driver are Debian packages (tools/system-deps.sh); the reason names what is missing.
         pytest.skip(reason)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

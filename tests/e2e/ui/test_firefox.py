@@ -123,6 +123,7 @@ class FirefoxDesk:
 def firefox(ui_base_url: str, screenshots: Path) -> Iterator[Callable[[str], FirefoxDesk]]:
     """A factory of headless Firefox windows, each its own process and fresh profile; all quit after the test."""
     if not shutil.which(FIREFOX):
+        # No browser, no browser test: tools/system-deps.sh installs firefox-esr wherever it can.
         pytest.skip(f"{FIREFOX} not found: apt-get install -y --no-install-recommends firefox-esr")
     opened: list[Firefox] = []
 
