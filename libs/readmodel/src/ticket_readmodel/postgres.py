@@ -34,6 +34,15 @@ def read_model_migrations() -> list[migrations.Migration]:
     return migrations.load("ticket_readmodel", "sql/postgres")
 
 
+def checkpoint_channel(schema: str) -> str:
+    """The channel on which every projection transaction announces its new checkpoint (payload: the position).
+
+    The NOTIFY is sent inside the transaction that advances the checkpoint, so it is delivered exactly when the
+    rows it covers become visible; the query API's one listener per process wakes its waiters from it.
+    """
+    return f"{checked_schema(schema)}_checkpoint"
+
+
 def checked_schema(name: str) -> str:
     if not _SCHEMA_NAME.match(name):
         raise ValueError(f"read model schema must match {_SCHEMA_NAME.pattern}, got {name!r}")
@@ -58,7 +67,7 @@ class PostgresReadModel:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresTransaction(conn, self._q)
+            yield PostgresTransaction(conn, self._q, checkpoint_channel(self.schema))
 
     async def checkpoint(self) -> int:
         value = await self._pool.fetchval(f"SELECT position FROM {self._q}checkpoint WHERE projection = $1", PROJECTION)
@@ -148,9 +157,10 @@ class PostgresReadModel:
 
 
 class PostgresTransaction:
-    def __init__(self, conn: asyncpg.Connection, qualifier: str) -> None:
+    def __init__(self, conn: asyncpg.Connection, qualifier: str, channel: str) -> None:
         self._conn = conn
         self._q = qualifier
+        self._channel = channel
         self._tickets: dict[str, TicketState] = {}
 
     async def checkpoint(self) -> int:
@@ -208,6 +218,7 @@ class PostgresTransaction:
         await self._conn.execute(
             f"DELETE FROM {self._q}halt WHERE projection = $1 AND position <= $2", PROJECTION, position
         )
+        await self._conn.execute("SELECT pg_notify($1, $2)", self._channel, str(position))
 
 
 _UPSERT_TICKET = """
