@@ -95,7 +95,9 @@ class UnreachableStore:
     async def append(self, stream_id: str, expected_version: int, events: Sequence[Event], **_: Any) -> list[Event]:
         raise StoreUnavailable("PostgreSQL unreachable: connection refused")
 
-    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[Event]:
         raise StoreUnavailable("PostgreSQL unreachable: connection refused")
 
     async def read_all(self, after_position: int = 0, limit: int = 500) -> list[Event]:

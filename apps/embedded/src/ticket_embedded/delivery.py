@@ -38,8 +38,10 @@ class ProjectingStore:
             log.exception("projection of positions %s failed; it resumes from the store", [e.position for e in stored])
         return stored
 
-    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
-        return await self._store.read_stream(stream_id, up_to_version=up_to_version)
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[Event]:
+        return await self._store.read_stream(stream_id, after_version=after_version, up_to_version=up_to_version)
 
     async def read_all(self, after_position: int = 0, limit: int = 500) -> list[Event]:
         return await self._store.read_all(after_position, limit)

@@ -1,26 +1,35 @@
 """The PostgreSQL event store.
 
-Global positions follow commit order: an append takes a transaction-scoped advisory lock right before it draws
-positions and inserts, and holds it until commit. Any event with a lower position therefore committed (or
-rolled back) before a higher one became visible, so a reader that remembers "the last position I saw" never
-skips an event that commits later. Appends are serialised only for the insert and the commit; loading,
-deciding and the optimistic version check run concurrently. (Alternatives and measurements: bench/README.md.)
+Global positions follow commit order: an append takes a transaction-scoped advisory lock before it checks
+versions, draws positions and inserts, and holds it until commit. Any event with a lower position therefore
+committed (or rolled back) before a higher one became visible, so a reader that remembers "the last position I
+saw" never skips an event that commits later. (Alternatives and measurements: bench/README.md.)
+
+The lock serialises commits, so appends are written by group commit (``group_commit``): the appends waiting in
+this process share one transaction, one lock, one version check, one insert and one WAL flush.
+
+Every wait is bounded (``DatabaseTimeouts``): a stuck appender loses the lock within seconds and the others go on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse, StoreUnavailable
+from ticket_workflow.ports import RecordedResponse, StoreUnavailable
 
+from .group_commit import GroupCommit, PendingAppend, admit
 from .versions import check_versions
+
+log = logging.getLogger(__name__)
 
 APPEND_LOCK = 0x5EED_0002
 NOTIFY_CHANNEL = "ticket_events"
@@ -30,9 +39,36 @@ _UNAVAILABLE = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # e.g. "cannot switch to state" on a connection the server just closed
     asyncpg.PostgresConnectionError,  # includes CannotConnectNow and ConnectionDoesNotExist
-    asyncpg.OperatorInterventionError,  # e.g. AdminShutdown while the server restarts
+    asyncpg.OperatorInterventionError,  # AdminShutdown while the server restarts; QueryCanceled (statement_timeout)
+    asyncpg.LockNotAvailableError,  # lock_timeout: the append lock is held by a stuck writer
+    asyncpg.IdleInTransactionSessionTimeoutError,
+    asyncpg.InsufficientResourcesError,  # too many connections
 )
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """Bounds on every database wait, so that no stuck client can hold the append lock (or a caller) for long.
+
+    ``statement`` and ``lock`` are enforced by the server per statement; ``idle_in_transaction`` ends the session
+    of a client that stopped in the middle of a transaction (its locks are released); ``command`` is the client's
+    own bound on a round trip; ``acquire`` bounds the wait for a pooled connection. Seconds; 0 disables one.
+    """
+
+    statement: float = 5.0
+    lock: float = 2.0
+    idle_in_transaction: float = 5.0
+    command: float = 10.0
+    acquire: float = 5.0
+
+    def server_settings(self) -> dict[str, str]:
+        return {
+            "statement_timeout": str(int(self.statement * 1000)),
+            "lock_timeout": str(int(self.lock * 1000)),
+            "idle_in_transaction_session_timeout": str(int(self.idle_in_transaction * 1000)),
+        }
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -41,7 +77,17 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    timeouts: DatabaseTimeouts | None = None,
+    **kwargs: Any,
+) -> asyncpg.Pool:
+    if timeouts is not None:
+        kwargs["server_settings"] = {**timeouts.server_settings(), **kwargs.get("server_settings", {})}
+        kwargs.setdefault("command_timeout", timeouts.command or None)
     try:
         return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection, **kwargs)
     except _UNAVAILABLE as exc:
@@ -49,16 +95,23 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwar
 
 
 class PostgresEventStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float | None = None, max_batch: int = 500) -> None:
         self._pool = pool
+        self._acquire_timeout = acquire_timeout or None
+        self._group = GroupCommit(self._write_batch, max_batch=max_batch)
+
+    @property
+    def batches(self) -> int:
+        """How many group-commit batches this store has written."""
+        return self._group.batches
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
-            async with self._pool.acquire() as conn:
+            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
                 yield conn
         except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
+            raise StoreUnavailable(f"PostgreSQL unavailable: {type(exc).__name__}: {exc}") from exc
 
     async def append(
         self,
@@ -71,29 +124,52 @@ class PostgresEventStore:
         if not events:
             return []
         check_versions(stream_id, expected_version, events)
-        async with self._connection() as conn, conn.transaction():
-            if response is not None:
-                await _record_response(conn, response)
-            current = await conn.fetchval(
-                "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id
-            )
-            if current != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version)
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
-            try:
-                positions = await conn.fetch(_INSERT, *_columns(events))
-            except asyncpg.UniqueViolationError as exc:
-                raise ConcurrencyConflict(stream_id, expected_version) from exc
-            last = positions[-1]["position"]
-            await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(last))
-        return [e.model_copy(update={"position": r["position"]}) for e, r in zip(events, positions, strict=True)]
+        return await self._group.submit(PendingAppend(stream_id, expected_version, events, response))
 
-    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
+    async def _write_batch(self, batch: list[PendingAppend]) -> None:
+        """Write a batch in one transaction. A database error other than a lost connection is retried append by
+        append, so that one append the database refuses (bad data) does not fail the others of its batch."""
+        try:
+            await self._write_together(batch)
+        except StoreUnavailable:
+            raise
+        except asyncpg.PostgresError as exc:
+            if len(batch) == 1:
+                raise
+            log.warning("a batch of %d appends failed (%r); writing them one by one", len(batch), exc)
+            for append in batch:
+                try:
+                    await self._write_together([append])
+                except Exception as single:
+                    append.fail(single)
+
+    async def _write_together(self, batch: list[PendingAppend]) -> None:
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
+            verdicts = admit(batch, await _versions(conn, batch), await _taken_keys(conn, batch))
+            admitted = [a for a, verdict in zip(batch, verdicts, strict=True) if verdict is None]
+            positions: list[int] = []
+            if admitted:
+                await _record_responses(conn, [a.response for a in admitted if a.response is not None])
+                rows = await conn.fetch(_INSERT, *_columns([e for a in admitted for e in a.events]))
+                positions = [r["position"] for r in rows]
+                await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(positions[-1]))
+        drawn = iter(positions)
+        for append, verdict in zip(batch, verdicts, strict=True):
+            if verdict is not None:
+                append.fail(verdict)
+            else:
+                append.succeed([e.model_copy(update={"position": next(drawn)}) for e in append.events])
+
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[Event]:
         async with self._connection() as conn:
             rows = await conn.fetch(
-                f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND ($2::int IS NULL OR version <= $2) "
-                "ORDER BY version",
+                f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2 "
+                "AND ($3::int IS NULL OR version <= $3) ORDER BY version",
                 stream_id,
+                after_version,
                 up_to_version,
             )
         return [_event(r) for r in rows]
@@ -154,18 +230,40 @@ def _columns(events: Sequence[Event]) -> tuple[list[Any], ...]:
     )
 
 
-async def _record_response(conn: asyncpg.Connection, response: RecordedResponse) -> None:
-    inserted = await conn.fetchval(
-        "INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT DO NOTHING RETURNING true",
-        response.actor,
-        response.key,
-        response.request_hash,
-        response.status_code,
-        response.body,
+async def _versions(conn: asyncpg.Connection, batch: Sequence[PendingAppend]) -> dict[str, int]:
+    """The current version of every stream the batch appends to (streams without events are absent)."""
+    rows = await conn.fetch(
+        "SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id",
+        sorted({a.stream_id for a in batch}),
     )
-    if not inserted:
-        raise IdempotencyKeyTaken(response.actor, response.key)
+    return {r["stream_id"]: r["version"] for r in rows}
+
+
+async def _taken_keys(conn: asyncpg.Connection, batch: Sequence[PendingAppend]) -> set[tuple[str, str]]:
+    keys = [a.key for a in batch if a.key is not None]
+    if not keys:
+        return set()
+    rows = await conn.fetch(
+        "SELECT k.actor, k.key FROM idempotency_keys k "
+        "JOIN unnest($1::text[], $2::text[]) AS wanted(actor, key) USING (actor, key)",
+        [actor for actor, _ in keys],
+        [key for _, key in keys],
+    )
+    return {(r["actor"], r["key"]) for r in rows}
+
+
+async def _record_responses(conn: asyncpg.Connection, responses: Sequence[RecordedResponse]) -> None:
+    if not responses:
+        return
+    await conn.execute(
+        "INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::json[])",
+        [r.actor for r in responses],
+        [r.key for r in responses],
+        [r.request_hash for r in responses],
+        [r.status_code for r in responses],
+        [r.body for r in responses],
+    )
 
 
 def _event(row: asyncpg.Record) -> Event:

@@ -144,10 +144,12 @@ class SqliteEventStore:
                 stored.append(event.model_copy(update={"position": cursor.lastrowid}))
         return stored
 
-    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[Event]:
         return await self._select(
-            "WHERE stream_id = ? AND (? IS NULL OR version <= ?) ORDER BY version",
-            (stream_id, up_to_version, up_to_version),
+            "WHERE stream_id = ? AND version > ? AND (? IS NULL OR version <= ?) ORDER BY version",
+            (stream_id, after_version, up_to_version, up_to_version),
         )
 
     async def read_all(self, after_position: int = 0, limit: int = 500) -> list[Event]:

@@ -61,8 +61,10 @@ class EventStore(Protocol):
         """
         ...
 
-    async def read_stream(self, stream_id: str, *, up_to_version: int | None = None) -> list[Event]:
-        """The events of one stream, oldest first (only up to ``up_to_version`` when given)."""
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
+    ) -> list[Event]:
+        """The events of one stream, oldest first: those after ``after_version`` (up to ``up_to_version``)."""
         ...
 
     async def read_all(self, after_position: int = 0, limit: int = 500) -> list[Event]:

@@ -77,15 +77,21 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
 
 async def _connect_postgres(settings: Settings, runtime: Runtime, stack: contextlib.AsyncExitStack) -> None:
     # min_size=0: the service starts (and answers 503) while Postgres is unreachable.
+    timeouts = settings.timeouts()
     pool = await create_pool(
-        settings.database_url, min_size=0, max_size=settings.db_pool_max_size, timeout=settings.db_connect_timeout
+        settings.database_url,
+        min_size=0,
+        max_size=settings.db_pool_max_size,
+        timeout=settings.db_connect_timeout,
+        timeouts=timeouts,
     )
     stack.push_async_callback(pool.close)
     if settings.migrate_on_start:
         async with pool.acquire() as conn:
+            await conn.execute("SET statement_timeout = 0")  # a migration may take longer than a command
             await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
-    pg_store = PostgresEventStore(pool)
-    runtime.service = CommandService(pg_store)
+    pg_store = PostgresEventStore(pool, acquire_timeout=timeouts.acquire, max_batch=settings.append_max_batch)
+    runtime.service = CommandService(pg_store, cached_tickets=settings.cached_tickets)
     runtime.checks = {"postgres": health.postgres_check(pool), "migrations": health.migrations_check(pool)}
     if settings.relay_enabled:
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)

@@ -22,13 +22,13 @@ from ticket_workflow import (
     TicketState,
     decide,
     evolve,
-    fold,
     record,
 )
 from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKeyTaken, RecordedResponse
 
 from .idempotency import IdempotentRequest, KeyReused
 from .models import TicketChange
+from .tickets import TicketStates
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,12 @@ class CommandService:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        cached_tickets: int = 10_000,
     ) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
+        self.tickets = TicketStates(store, capacity=cached_tickets)
 
     async def create_ticket(self, data: dict[str, Any] | None, context: RequestContext) -> CommandResult:
         if (replay := await self._replay(context)) is not None:
@@ -75,7 +77,7 @@ class CommandService:
     ) -> CommandResult:
         if (replay := await self._replay(context)) is not None:
             return replay
-        state = fold(await self.store.read_stream(ticket_id))
+        state = await self.tickets.load(ticket_id)
         command = FireTransition(
             ticket_id=ticket_id,
             transition=transition,
@@ -133,6 +135,7 @@ class CommandService:
         stored = await self.store.append(
             command.ticket_id, version, events, response=self._response(context, status_code, body)
         )
+        self.tickets.remember(after)
         return CommandResult(status_code, {**body, "position": stored[-1].position})
 
     def _response(self, context: RequestContext, status_code: int, body: dict[str, Any]) -> RecordedResponse | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ticket_eventstore.postgres import DatabaseTimeouts
 from ticket_eventstore.relay import RelaySettings
 from ticket_eventstore.stream import DEFAULT_STREAM
 from ticket_service.auth import AuthSettings
@@ -24,6 +25,15 @@ class Settings(BaseSettings):
     db_pool_max_size: int = Field(10, ge=1)
     db_connect_timeout: float = Field(5.0, gt=0, description="Seconds before an unreachable store answers 503.")
     migrate_on_start: bool = Field(False, description="Apply event store migrations before serving.")
+    db_statement_timeout: float = Field(5.0, ge=0, description="Seconds a statement may run (0: no bound).")
+    db_lock_timeout: float = Field(2.0, ge=0, description="Seconds an append waits for the append lock.")
+    db_idle_in_transaction_timeout: float = Field(
+        5.0, ge=0, description="Seconds before the server ends a session stopped inside a transaction."
+    )
+    db_command_timeout: float = Field(10.0, ge=0, description="Seconds the client waits for any round trip.")
+    db_acquire_timeout: float = Field(5.0, ge=0, description="Seconds a request waits for a pooled connection.")
+    append_max_batch: int = Field(500, ge=1, description="Most appends written in one group-commit transaction.")
+    cached_tickets: int = Field(10_000, ge=0, description="Ticket states kept in memory between commands.")
 
     relay_enabled: bool = Field(True, description="Run the relay (one replica publishes at a time).")
     relay_batch_size: int = Field(500, ge=1)
@@ -35,6 +45,15 @@ class Settings(BaseSettings):
     relay_trim_interval: float = Field(60.0, gt=0)
 
     auth: AuthSettings = Field(default_factory=AuthSettings, description="JWT_* variables.")
+
+    def timeouts(self) -> DatabaseTimeouts:
+        return DatabaseTimeouts(
+            statement=self.db_statement_timeout,
+            lock=self.db_lock_timeout,
+            idle_in_transaction=self.db_idle_in_transaction_timeout,
+            command=self.db_command_timeout,
+            acquire=self.db_acquire_timeout,
+        )
 
     def relay(self) -> RelaySettings:
         return RelaySettings(

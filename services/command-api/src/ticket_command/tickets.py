@@ -1,0 +1,37 @@
+"""Current ticket states kept in memory, so that a command's cost does not grow with its ticket's history.
+
+A cached state is only a starting point: every load reads the events recorded after its version (one indexed
+query that usually returns nothing), so states written by another replica, or by a request of this one that
+lost a race, are always caught up before a decision. Nothing is ever decided on a stale state: the append's
+version check would refuse it anyway.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from ticket_workflow import TicketState, evolve
+from ticket_workflow.ports import EventStore
+
+
+class TicketStates:
+    def __init__(self, store: EventStore, *, capacity: int = 10_000) -> None:
+        self.store = store
+        self.capacity = capacity
+        self._states: OrderedDict[str, TicketState] = OrderedDict()
+
+    async def load(self, ticket_id: str) -> TicketState | None:
+        """The ticket as the store has it now (None when it does not exist)."""
+        state = self._states.get(ticket_id)
+        for event in await self.store.read_stream(ticket_id, after_version=state.version if state else 0):
+            state = evolve(state, event)
+        if state is not None:
+            self.remember(state)
+        return state
+
+    def remember(self, state: TicketState) -> None:
+        """Keep ``state`` (just written, or just loaded); the least recently used ticket makes room."""
+        self._states[state.id] = state
+        self._states.move_to_end(state.id)
+        while len(self._states) > self.capacity:
+            self._states.popitem(last=False)
