@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-list clean
+.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,18 @@ run: install
 stack: install
 	$(BIN)/python deploy/stack.py
 
-# Benchmarks print figures; they never assert a speed.
+# Benchmarks print figures; they never assert a speed (bench/README.md, docs/performance.md).
+# Every figure against its reference in one table, in well under 10 minutes; `make bench-quick` in about 2.
 bench: install
+	@bench/bench-deps.sh
+	$(BIN)/python bench/performance.py $(BENCH_ARGS)
+
+bench-quick: install
+	@bench/bench-deps.sh
+	$(BIN)/python bench/performance.py --quick $(BENCH_ARGS)
+
+# What commit-ordered global positions cost, design against design (bench/README.md).
+bench-designs: install
 	$(BIN)/python bench/append.py
 
 # Ticket-list latency on ~1,000,000 read-model rows (loading takes a few minutes).

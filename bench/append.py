@@ -1,6 +1,6 @@
 """What commit-ordered global positions cost: appends/s, append latency and reader visibility, per design.
 
-    make bench
+    make bench-designs
     .venv/bin/python bench/append.py [--server URL] [--writers 1,4,16,64] [--appends 1000] [--seconds 3]
                                      [--tickets 200]
 
