@@ -8,7 +8,7 @@ already applied. Nothing is applied twice or out of order, whichever replica Red
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -18,9 +18,9 @@ import asyncpg
 from ticket_eventstore import migrations
 from ticket_workflow import EventMetadata, Message, TicketState
 
-from . import digest
+from . import bulk, digest
 from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
-from .projection import Change, HistoryEntry, priority_rank
+from .projection import Change, Effects, HistoryEntry
 from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
 
 COMPONENT = "read_model"
@@ -170,46 +170,24 @@ class PostgresTransaction:
         return int(value or 0)
 
     async def ticket(self, ticket_id: str) -> TicketState | None:
-        if ticket_id in self._tickets:
-            return self._tickets[ticket_id]
-        row = await self._conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
-        return ticket_of(row) if row else None
+        return (await self.tickets([ticket_id])).get(ticket_id)
+
+    async def tickets(self, ticket_ids: Collection[str]) -> dict[str, TicketState]:
+        found = {i: self._tickets[i] for i in ticket_ids if i in self._tickets}
+        missing = [i for i in ticket_ids if i not in found]
+        if missing:
+            rows = await self._conn.fetch(
+                f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = ANY($1::text[])", missing
+            )
+            found.update((row["id"], ticket_of(row)) for row in rows)
+        return found
 
     async def save(self, change: Change) -> None:
-        t, h = change.ticket, change.history
-        await self._conn.execute(_UPSERT_TICKET.format(q=self._q), *ticket_params(t, h.position))
-        await self._conn.execute(
-            f"INSERT INTO {self._q}history ({HISTORY_COLUMNS}, actor, roles) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            h.position,
-            h.ticket_id,
-            h.version,
-            h.event_id,
-            h.type,
-            h.transition,
-            h.occurred_at,
-            h.data,
-            h.metadata.model_dump(mode="json"),
-            h.actor,
-            list(h.roles),
-        )
-        if change.day is not None:
-            await self._conn.execute(
-                f"INSERT INTO {self._q}daily_stats AS d (day, created, resolved) VALUES ($1, $2, $3) "
-                "ON CONFLICT (day) DO UPDATE SET created = d.created + excluded.created, "
-                "resolved = d.resolved + excluded.resolved",
-                change.day.day,
-                change.day.created,
-                change.day.resolved,
-            )
-        for place, delta in sorted(change.place_counts.items()):
-            await self._conn.execute(
-                f"INSERT INTO {self._q}place_counts AS p (place, tickets) VALUES ($1, $2) "
-                "ON CONFLICT (place) DO UPDATE SET tickets = p.tickets + excluded.tickets",
-                place,
-                delta,
-            )
-        self._tickets[t.id] = t
+        await self.write(Effects.of(change))
+
+    async def write(self, effects: Effects) -> None:
+        await bulk.write(self._conn, self._q, effects)
+        self._tickets.update((i, t) for i, (t, _) in effects.tickets.items())
 
     async def advance(self, position: int) -> None:
         await self._conn.execute(
@@ -219,49 +197,6 @@ class PostgresTransaction:
             f"DELETE FROM {self._q}halt WHERE projection = $1 AND position <= $2", PROJECTION, position
         )
         await self._conn.execute("SELECT pg_notify($1, $2)", self._channel, str(position))
-
-
-_UPSERT_TICKET = """
-INSERT INTO {q}tickets (
-    id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages,
-    message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at,
-    resolved_at, closed_at, last_position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-ON CONFLICT (id) DO UPDATE SET
-    version = excluded.version, place = excluded.place, marking = excluded.marking, subject = excluded.subject,
-    description = excluded.description, priority = excluded.priority, priority_rank = excluded.priority_rank,
-    requester = excluded.requester, assignee = excluded.assignee, messages = excluded.messages,
-    message_count = excluded.message_count, escalation_reason = excluded.escalation_reason,
-    resolution = excluded.resolution, reopen_count = excluded.reopen_count, created_at = excluded.created_at,
-    updated_at = excluded.updated_at, first_response_at = excluded.first_response_at,
-    resolved_at = excluded.resolved_at, closed_at = excluded.closed_at, last_position = excluded.last_position
-"""
-
-
-def ticket_params(t: TicketState, position: int) -> tuple[Any, ...]:
-    return (
-        t.id,
-        t.version,
-        t.place,
-        dict(t.marking),
-        t.subject,
-        t.description,
-        t.priority,
-        priority_rank(t.priority),
-        t.requester,
-        t.assignee,
-        [m.model_dump(mode="json") for m in t.messages],
-        len(t.messages),
-        t.escalation_reason,
-        t.resolution,
-        t.reopen_count,
-        t.created_at,
-        t.updated_at,
-        t.first_response_at,
-        t.resolved_at,
-        t.closed_at,
-        position,
-    )
 
 
 def ticket_of(row: Any) -> TicketState:

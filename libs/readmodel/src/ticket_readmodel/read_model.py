@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticket_workflow import TicketState
 
-from .projection import Change, HistoryEntry
+from .projection import Change, Effects, HistoryEntry
 
 Sort = Literal["created", "-created", "updated", "-updated", "priority", "-priority"]
 SORTS: tuple[str, ...] = ("created", "-created", "updated", "-updated", "priority", "-priority")
@@ -136,7 +137,15 @@ class ReadModelTransaction(Protocol):
 
     async def ticket(self, ticket_id: str) -> TicketState | None: ...
 
+    async def tickets(self, ticket_ids: Collection[str]) -> dict[str, TicketState]:
+        """The rows of those tickets that exist, in one read (a batch loads everything it touches at once)."""
+        ...
+
     async def save(self, change: Change) -> None: ...
+
+    async def write(self, effects: Effects) -> None:
+        """Write what a batch of events changes: each ticket's last row, the history, the summed counters."""
+        ...
 
     async def advance(self, position: int) -> None:
         """Move the checkpoint to ``position``; a recorded halt at or below it is over and goes with it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,11 +16,11 @@ from typing import Any
 import aiosqlite
 
 from ticket_eventstore.sqlite import SqliteDatabase
-from ticket_workflow import EventMetadata, Message, TicketState
+from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, Message, TicketState
 
 from . import digest
 from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
-from .projection import Change, HistoryEntry, priority_rank
+from .projection import Change, Effects, HistoryEntry, priority_rank
 from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
 
 PROJECTION = "tickets"
@@ -183,66 +183,82 @@ class SqliteTransaction:
             row = await c.fetchone()
         return ticket_of(row) if row else None
 
+    async def tickets(self, ticket_ids: Collection[str]) -> dict[str, TicketState]:
+        found = {}
+        for ticket_id in ticket_ids:
+            state = await self.ticket(ticket_id)
+            if state is not None:
+                found[ticket_id] = state
+        return found
+
     async def save(self, change: Change) -> None:
-        t, h = change.ticket, change.history
-        await self._conn.execute(
+        await self.write(Effects.of(change))
+
+    async def write(self, effects: Effects) -> None:
+        await self._conn.executemany(
             f"INSERT OR REPLACE INTO rm_tickets ({TICKET_COLUMNS}) VALUES ({', '.join('?' * 21)})",
-            (
-                t.id,
-                t.version,
-                t.place,
-                json.dumps(dict(t.marking)),
-                t.subject,
-                t.description,
-                t.priority,
-                priority_rank(t.priority),
-                t.requester,
-                t.assignee,
-                json.dumps([m.model_dump(mode="json") for m in t.messages]),
-                len(t.messages),
-                t.escalation_reason,
-                t.resolution,
-                t.reopen_count,
-                stamp(t.created_at),
-                stamp(t.updated_at),
-                stamp(t.first_response_at),
-                stamp(t.resolved_at),
-                stamp(t.closed_at),
-                h.position,
-            ),
+            [_ticket_row(t, position) for t, position in effects.tickets.values()],
         )
-        await self._conn.execute(
+        await self._conn.executemany(
             f"INSERT INTO rm_history ({HISTORY_COLUMNS}, actor, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                h.position,
-                h.ticket_id,
-                h.version,
-                h.event_id,
-                h.type,
-                h.transition,
-                stamp(h.occurred_at),
-                json.dumps(h.data),
-                h.metadata.model_dump_json(),
-                h.actor,
-                json.dumps(list(h.roles)),
-            ),
+            [_history_row(e) for e in effects.events],
         )
-        if change.day is not None:
-            await self._conn.execute(
-                "INSERT INTO rm_daily_stats (day, created, resolved) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE "
-                "SET created = created + excluded.created, resolved = resolved + excluded.resolved",
-                (change.day.day.isoformat(), change.day.created, change.day.resolved),
-            )
-        for place, delta in sorted(change.place_counts.items()):
-            await self._conn.execute(
-                "INSERT INTO rm_place_counts (place, tickets) VALUES (?, ?) ON CONFLICT (place) DO UPDATE "
-                "SET tickets = tickets + excluded.tickets",
-                (place, delta),
-            )
+        await self._conn.executemany(
+            "INSERT INTO rm_daily_stats (day, created, resolved) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE "
+            "SET created = created + excluded.created, resolved = resolved + excluded.resolved",
+            [(day.isoformat(), created, resolved) for day, (created, resolved) in sorted(effects.days.items())],
+        )
+        await self._conn.executemany(
+            "INSERT INTO rm_place_counts (place, tickets) VALUES (?, ?) ON CONFLICT (place) DO UPDATE "
+            "SET tickets = tickets + excluded.tickets",
+            sorted(effects.places.items()),
+        )
 
     async def advance(self, position: int) -> None:
         await self._conn.execute("UPDATE rm_checkpoint SET position = ? WHERE projection = ?", (position, PROJECTION))
         await self._conn.execute("DELETE FROM rm_halt WHERE projection = ? AND position <= ?", (PROJECTION, position))
+
+
+def _ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
+    return (
+        t.id,
+        t.version,
+        t.place,
+        json.dumps(dict(t.marking)),
+        t.subject,
+        t.description,
+        t.priority,
+        priority_rank(t.priority),
+        t.requester,
+        t.assignee,
+        json.dumps([m.model_dump(mode="json") for m in t.messages]),
+        len(t.messages),
+        t.escalation_reason,
+        t.resolution,
+        t.reopen_count,
+        stamp(t.created_at),
+        stamp(t.updated_at),
+        stamp(t.first_response_at),
+        stamp(t.resolved_at),
+        stamp(t.closed_at),
+        position,
+    )
+
+
+def _history_row(e: Event) -> tuple[Any, ...]:
+    return (
+        e.position,
+        e.stream_id,
+        e.version,
+        e.id,
+        e.type,
+        TRANSITION_BY_EVENT.get(e.type),
+        stamp(e.timestamp),
+        json.dumps(e.data),
+        e.metadata.model_dump_json(),
+        e.metadata.actor,
+        json.dumps(list(e.metadata.roles)),
+    )
 
 
 def ticket_of(row: Any) -> TicketState:

@@ -1,4 +1,5 @@
-"""The Redis stream transport: entries of the consumer group are decoded, projected, then acknowledged.
+"""The Redis stream transport: entries of the consumer group are decoded, projected, then acknowledged, a batch
+at a time (one transaction and one XACK per batch).
 
 An entry is acknowledged only after its effect (or the proof that it was already applied) is committed. A crash
 in between leaves it pending; on start ``resume_pending`` re-reads this consumer's pending entries (and claims
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -37,6 +38,7 @@ class StreamConsumer:
         group: str,
         consumer: str,
         claim_idle_ms: int = 60_000,
+        batch_size: int = 500,
         max_backoff: float = 5.0,
     ) -> None:
         self.redis = redis
@@ -45,6 +47,7 @@ class StreamConsumer:
         self.group = group
         self.consumer = consumer
         self.claim_idle_ms = claim_idle_ms
+        self.batch_size = batch_size
         self.max_backoff = max_backoff
         self.last_error: str | None = None
 
@@ -59,42 +62,45 @@ class StreamConsumer:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def process(self, entry_id: str | bytes, fields: Mapping[Any, Any] | None) -> bool:
-        """Project one entry; True when it may be acknowledged, False when the projector is halted."""
+    async def process(self, entries: Sequence[tuple[Any, Any]]) -> list[Any]:
+        """Project a batch of ``(entry id, fields)``; returns the ids that may be acknowledged: all of them, those
+        before the poison event when the projector halts on one, none while it is halted."""
         if self.projector.halt is not None:
-            return False
-        try:
+            return []
+        events, until = [], 0
+        for entry_id, fields in entries:
+            until = max(until, stream.position_of(entry_id))
             if not fields:
-                # Deleted from the stream after delivery: the event store still has it.
-                await self.retrying(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
-                return True
+                continue  # deleted from the stream after delivery: the event store still has it
             try:
-                event = stream.decode(fields)
+                events.append(stream.decode(fields))
             except ValueError as exc:
                 log.warning("undecodable entry %r (%s): reading its position from the event store", entry_id, exc)
-                await self.retrying(lambda: self.projector.catch_up(until=stream.position_of(entry_id)))
-                return True
-            await self.retrying(lambda: self.projector.handle(event))
-            return True
-        except ProjectionHalted:
-            return False
+        try:
+            await self.retrying(lambda: self.projector.deliver(events, until=until))
+        except ProjectionHalted as halted:
+            return [entry_id for entry_id, _ in entries if stream.position_of(entry_id) < halted.halt.position]
+        return [entry_id for entry_id, _ in entries]
 
-    async def ack(self, entry_id: str | bytes) -> None:
-        await self.redis.xack(self.stream, self.group, entry_id)
+    async def ack(self, entry_ids: Sequence[Any]) -> None:
+        if entry_ids:
+            await self.redis.xack(self.stream, self.group, *entry_ids)
 
     async def resume_pending(self) -> int:
         """Finish what this consumer read but never acknowledged, then what dead consumers left; returns a count."""
         done = 0
         while True:
-            reply: Any = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: "0"}, count=100)
+            reply: Any = await self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: "0"}, count=self.batch_size
+            )
             entries = _entries(reply)
             if not entries:
                 break
-            for entry_id, fields in entries:
-                if not await self.process(entry_id, fields):
-                    return done
-                await self.ack(entry_id)
-                done += 1
+            acked = await self.process(entries)
+            await self.ack(acked)
+            done += len(acked)
+            if len(acked) < len(entries):
+                return done
         return done + await self.reclaim()
 
     async def reclaim(self) -> int:
@@ -102,14 +108,15 @@ class StreamConsumer:
         done, start = 0, "0-0"
         while True:
             reply: Any = await self.redis.xautoclaim(
-                self.stream, self.group, self.consumer, self.claim_idle_ms, start_id=start, count=100
+                self.stream, self.group, self.consumer, self.claim_idle_ms, start_id=start, count=self.batch_size
             )
             start, entries = reply[0], reply[1]
-            for entry_id, fields in entries:
-                if not await self.process(entry_id, fields):
+            if entries:
+                acked = await self.process(entries)
+                await self.ack(acked)
+                done += len(acked)
+                if len(acked) < len(entries):
                     return done
-                await self.ack(entry_id)
-                done += 1
             if start in ("0-0", b"0-0"):
                 return done
 

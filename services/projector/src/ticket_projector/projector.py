@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from ticket_readmodel.projection import ProjectionError, project
+from ticket_readmodel.projection import ProjectionError, project_all
 from ticket_readmodel.read_model import Halt, ReadModel
 from ticket_workflow import Event
 from ticket_workflow.ports import EventStore
@@ -60,22 +60,34 @@ class Projector:
 
         Events already applied are skipped, missing predecessors are read from the store. Returns the checkpoint.
         """
-        for event in sorted(events, key=_position):
-            await self.handle(event)
+        ordered = sorted(events, key=_position)
+        for start in range(0, len(ordered), self.batch_size):
+            await self.deliver(ordered[start : start + self.batch_size])
         return await self.read_model.checkpoint()
 
     async def handle(self, event: Event) -> bool:
         """Apply one delivered event; False when it was already applied (a duplicate delivery)."""
+        return await self.deliver([event])
+
+    async def deliver(self, events: Sequence[Event], *, until: int = 0) -> bool:
+        """Apply delivered events, in order, in one transaction; False when all of them were already applied.
+
+        ``until`` is the last position the delivery stands for: an entry that was deleted or cannot be decoded
+        still names its position. Whatever is missing up to there, before or between the events, is read from the
+        event store first.
+        """
         self._ensure_running()
-        position = _position(event)
         checkpoint = await self.read_model.checkpoint()
-        if position <= checkpoint:
+        fresh = _in_order(events, after=checkpoint)
+        last = max(until, _position(fresh[-1]) if fresh else 0)
+        if last <= checkpoint:
             return False
-        if self.store is not None and position > checkpoint + 1:
-            log.info("gap before position %d (checkpoint %d): catching up from the event store", position, checkpoint)
-            if await self.catch_up(until=position) >= position:
-                return True
-        await self._apply([event])
+        if self.store is not None and len(fresh) < last - checkpoint:
+            log.info("gap between positions %d and %d: catching up from the event store", checkpoint, last)
+            checkpoint = await self.catch_up(until=last)
+            fresh = [e for e in fresh if _position(e) > checkpoint]
+        if fresh:
+            await self._apply(fresh)
         return True
 
     async def catch_up(self, until: int | None = None) -> int:
@@ -110,17 +122,17 @@ class Projector:
             await self._apply(rest)
 
     async def _commit(self, events: Sequence[Event]) -> int:
+        """One transaction: lock the checkpoint, load every ticket the new events touch, project them in memory,
+        write the result in bulk and advance the checkpoint once."""
         async with self.read_model.transaction() as tx:
             checkpoint = await tx.checkpoint()
-            start = checkpoint
-            for event in events:
-                if _position(event) <= checkpoint:
-                    continue
-                await tx.save(project(event, await tx.ticket(event.stream_id)))
-                checkpoint = _position(event)
-            if checkpoint != start:
-                await tx.advance(checkpoint)
-        return checkpoint
+            fresh = _in_order(events, after=checkpoint)
+            if not fresh:
+                return checkpoint
+            effects = project_all(fresh, await tx.tickets({e.stream_id for e in fresh}))
+            await tx.write(effects)
+            await tx.advance(effects.position)
+        return effects.position
 
     async def _retry_or_halt(self, event: Event, failure: ProjectionError) -> None:
         for attempt in range(2, self.attempts + 1):
@@ -165,3 +177,9 @@ def _position(event: Event) -> int:
     if event.position is None:
         raise ValueError(f"event {event.id} has no global position: only stored events are projected")
     return event.position
+
+
+def _in_order(events: Iterable[Event], *, after: int) -> list[Event]:
+    """The events above ``after``, by position, each position once (a batch may carry duplicates)."""
+    unique = {_position(e): e for e in events if _position(e) > after}
+    return [unique[p] for p in sorted(unique)]

@@ -21,7 +21,7 @@ import asyncpg
 import redis.asyncio as aioredis
 from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisStreamMessage
+from faststream.redis.annotations import RedisBatchStreamMessage
 
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
@@ -69,6 +69,7 @@ class Runtime:
             group=s.projector_group,
             consumer=s.consumer_name,
             claim_idle_ms=s.claim_idle_ms,
+            batch_size=s.batch_size,
         )
         self._task = asyncio.create_task(self._run(), name="projector")
 
@@ -89,15 +90,16 @@ class Runtime:
     def _broker(self) -> RedisBroker:
         s = self.settings
         broker = RedisBroker(s.redis_url, logger=log)
-        sub = StreamSub(s.event_stream, group=s.projector_group, consumer=s.consumer_name)
-
+        sub = StreamSub(
+            s.event_stream, group=s.projector_group, consumer=s.consumer_name, batch=True, max_records=s.batch_size
+        )
         subscriber = broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
 
         @subscriber
-        async def on_entry(message: RedisStreamMessage) -> None:
-            [entry_id] = message.raw_message["message_ids"]
-            if await self.consumer.process(entry_id, message.raw_message["data"]):
-                await message.ack()
+        async def on_entries(message: RedisBatchStreamMessage) -> None:
+            raw = message.raw_message
+            entries = list(zip(raw["message_ids"], raw["data"], strict=True))
+            await self.consumer.ack(await self.consumer.process(entries))
 
         self._subscriber = subscriber
         return broker

@@ -28,7 +28,9 @@ class ProjectorSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface of the health port; 0.0.0.0 in containers.")
     port: int = 8083
     log_level: str = "INFO"
-    batch_size: int = Field(500, ge=1, description="Events per transaction when catching up from the store.")
+    batch_size: int = Field(
+        500, ge=1, description="Events per transaction: stream entries read at once, or events read from the store."
+    )
     poison_attempts: int = Field(3, ge=1, description="Tries of an event before the projector halts on it.")
     retry_delay_seconds: float = Field(0.5, ge=0)
     claim_idle_ms: int = Field(60_000, ge=1, description="Pending this long, an entry of a dead replica is claimed.")

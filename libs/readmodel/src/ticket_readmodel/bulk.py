@@ -1,0 +1,167 @@
+"""Multi-row writes of the PostgreSQL read model, for the projector's batches and the rebuild.
+
+Rows are built straight from the projection's :class:`~ticket_readmodel.projection.Effects` (no model per event)
+and JSON is encoded once, with orjson. Each table gets one statement per batch whatever its size: the columns
+travel as arrays and ``unnest`` turns them back into rows, or as COPY records into a fresh schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+
+from ticket_workflow import TRANSITION_BY_EVENT, Event, TicketState
+
+from .projection import Effects, priority_rank
+
+# (column, type) in table order; jsonb columns travel as text (asyncpg takes nested lists for array dimensions).
+TICKET_TYPES = (
+    ("id", "text"),
+    ("version", "integer"),
+    ("place", "text"),
+    ("marking", "jsonb"),
+    ("subject", "text"),
+    ("description", "text"),
+    ("priority", "text"),
+    ("priority_rank", "smallint"),
+    ("requester", "text"),
+    ("assignee", "text"),
+    ("messages", "jsonb"),
+    ("message_count", "integer"),
+    ("escalation_reason", "text"),
+    ("resolution", "text"),
+    ("reopen_count", "integer"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+    ("first_response_at", "timestamptz"),
+    ("resolved_at", "timestamptz"),
+    ("closed_at", "timestamptz"),
+    ("last_position", "bigint"),
+)
+HISTORY_TYPES = (
+    ("position", "bigint"),
+    ("ticket_id", "text"),
+    ("version", "integer"),
+    ("event_id", "text"),
+    ("type", "text"),
+    ("transition", "text"),
+    ("occurred_at", "timestamptz"),
+    ("data", "jsonb"),
+    ("metadata", "jsonb"),
+    ("actor", "text"),
+    ("roles", "jsonb"),
+)
+TICKET_FIELDS = tuple(name for name, _ in TICKET_TYPES)
+HISTORY_FIELDS = tuple(name for name, _ in HISTORY_TYPES)
+
+
+def dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits, which JSON allows and orjson refuses
+        return json.dumps(value, separators=(",", ":"))
+
+
+def ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
+    messages = [m.model_dump(mode="json") for m in t.messages]
+    return (
+        t.id,
+        t.version,
+        t.place,
+        dumps(t.marking),
+        t.subject,
+        t.description,
+        t.priority,
+        priority_rank(t.priority),
+        t.requester,
+        t.assignee,
+        dumps(messages),
+        len(messages),
+        t.escalation_reason,
+        t.resolution,
+        t.reopen_count,
+        t.created_at,
+        t.updated_at,
+        t.first_response_at,
+        t.resolved_at,
+        t.closed_at,
+        position,
+    )
+
+
+def history_row(e: Event) -> tuple[Any, ...]:
+    m = e.metadata
+    return (
+        e.position,
+        e.stream_id,
+        e.version,
+        e.id,
+        e.type,
+        TRANSITION_BY_EVENT.get(e.type),
+        e.timestamp,
+        dumps(e.data),
+        m.model_dump_json(),
+        m.actor,
+        dumps(list(m.roles)),
+    )
+
+
+def _insert(table: str, types: tuple[tuple[str, str], ...]) -> str:
+    names = ", ".join(name for name, _ in types)
+    arrays = ", ".join(f"${n}::{'text' if kind == 'jsonb' else kind}[]" for n, (_, kind) in enumerate(types, 1))
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in types)
+    return f"INSERT INTO {table} ({names}) SELECT {values} FROM unnest({arrays}) AS r({names})"
+
+
+def upsert_tickets_sql(q: str) -> str:
+    updates = ", ".join(f"{name} = excluded.{name}" for name in TICKET_FIELDS[1:])
+    return f"{_insert(f'{q}tickets', TICKET_TYPES)} ON CONFLICT (id) DO UPDATE SET {updates}"
+
+
+def insert_history_sql(q: str) -> str:
+    return _insert(f"{q}history", HISTORY_TYPES)
+
+
+def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one list per column (the ``unnest`` parameters)."""
+    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+async def write(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
+    """Everything ``effects`` changes, in one statement per table (inside the caller's transaction)."""
+    if not effects.events:
+        return
+    tickets = [ticket_row(t, position) for t, position in effects.tickets.values()]
+    await conn.execute(upsert_tickets_sql(q), *columns(tickets, len(TICKET_TYPES)))
+    await conn.execute(insert_history_sql(q), *columns([history_row(e) for e in effects.events], len(HISTORY_TYPES)))
+    await add_counts(conn, q, effects)
+
+
+async def add_counts(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
+    """Add the batch's increments to ``daily_stats`` and ``place_counts`` (keys in order: no lock cycles).
+
+    A place whose increments cancel out still gets its row, as it would event by event: the rows do not depend
+    on how the events were batched.
+    """
+    if effects.days:
+        days = sorted(effects.days)
+        await conn.execute(
+            f"INSERT INTO {q}daily_stats AS d (day, created, resolved) "
+            "SELECT * FROM unnest($1::date[], $2::int[], $3::int[]) ON CONFLICT (day) DO UPDATE "
+            "SET created = d.created + excluded.created, resolved = d.resolved + excluded.resolved",
+            days,
+            [effects.days[d][0] for d in days],
+            [effects.days[d][1] for d in days],
+        )
+    places = sorted(effects.places)
+    if places:
+        await conn.execute(
+            f"INSERT INTO {q}place_counts AS p (place, tickets) SELECT * FROM unnest($1::text[], $2::int[]) "
+            "ON CONFLICT (place) DO UPDATE SET tickets = p.tickets + excluded.tickets",
+            places,
+            [effects.places[p] for p in places],
+        )
