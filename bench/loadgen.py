@@ -7,7 +7,9 @@ possible; wrk runs one thread for the same reason.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import time
 from pathlib import Path
 
 from harness import BenchError, Children
@@ -40,6 +42,7 @@ class Load:
         self.children = children
         self.seconds = seconds
         self.runs = 0
+        self.client_cores = 0.0  # CPU the last wrk run used, in cores: what the load took from the servers
 
     def _script(self, name: str) -> Path:
         path = self.children.logs / f"{name}.lua"
@@ -62,7 +65,12 @@ class Load:
         env |= {f"BENCH_{key.upper()}": value for key, value in variables.items()}
         argv = [need("wrk"), f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s"]
         argv += [f"--timeout={request_timeout:g}s", "--latency", "-s", str(self._script(script)), url]
-        return parse_wrk(await self.children.run(f"wrk-{self.runs}", argv, env))
+        before, began = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+        output = await self.children.run(f"wrk-{self.runs}", argv, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped meanwhile
+        used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        self.client_cores = used / (time.monotonic() - began)
+        return parse_wrk(output)
 
     async def pgbench_appends(self, database_url: str) -> float:
         """Raw appends/s: 32 clients each inserting one event row per transaction."""

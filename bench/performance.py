@@ -62,7 +62,8 @@ class Run:
     def record(self, prefix: str, result: LoadResult) -> None:
         self.figures |= {f"{prefix}_rate": result.rate, f"{prefix}_p50": result.p50_ms, f"{prefix}_p99": result.p99_ms}
         failed = f", {result.failed} failed" if result.failed else ""
-        say(f"  {prefix}: {result.rate:,.0f}/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms{failed}")
+        rate, p50, p99, wrk = result.rate, result.p50_ms, result.p99_ms, self.load.client_cores
+        say(f"  {prefix}: {rate:,.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms{failed} (wrk used {wrk:.2f} cores)")
 
     async def attempt(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
         """Measure one figure; a failure is reported and the run goes on with the next one."""
@@ -236,7 +237,8 @@ async def measure(args: argparse.Namespace) -> Run:
     run = Run(args, children)
     task = asyncio.current_task()
     assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    for stop in (signal.SIGINT, signal.SIGTERM):  # also when started in the background, where SIGINT is ignored
+        asyncio.get_running_loop().add_signal_handler(stop, task.cancel)
     try:
         await run.attempt("raw append: pgbench, 32 clients, one event row per transaction", lambda: raw_appends(run))
         await run.attempt("bare app: FastAPI + asyncpg, one event row per POST", lambda: bare_app(run))
