@@ -13,7 +13,8 @@ from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
-from ticket_query.live import ticket_changes
+from ticket_query.checkpoints import CheckpointWatch
+from ticket_query.live import ChangeFeed, ticket_changes
 from ticket_query.settings import QuerySettings
 from ticket_readmodel.read_model import make_cursor
 from ticket_readmodel.sqlite import SqliteReadModel
@@ -282,7 +283,8 @@ async def test_live_changes_resume_after_a_position_and_respect_ownership(
     await Projector(read_model).apply(events)
 
     async def first(actor: Actor, after: int, n: int) -> list[dict[str, object]]:
-        stream = ticket_changes(read_model, actor, after, poll_seconds=0.01)
+        watch = CheckpointWatch(read_model.checkpoint, poll_seconds=0.01)
+        stream = ticket_changes(ChangeFeed(lambda: read_model), watch, actor, after)
         got = [json.loads((await anext(stream))["data"]) for _ in range(n)]
         await stream.aclose()
         return got

@@ -22,6 +22,7 @@ from ticket_command.runtime import Runtime, install
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import ProjectionHalted, Projector
 from ticket_query.app import install_errors
+from ticket_query.checkpoints import CheckpointWatch
 from ticket_query.routes import create_router
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import TokenVerifier, require_key
@@ -52,6 +53,12 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     runtime = Runtime(verifier=verifier, mint_secret=auth.secret if settings.debug else None)
     parts = Parts()
 
+    async def read_checkpoint() -> int:
+        return await parts.model().checkpoint()
+
+    # Fed by the in-process projector: a wait for a position or a live stream wakes when it is projected.
+    watch = CheckpointWatch(read_checkpoint, poll_seconds=settings.stream_poll_seconds)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = await SqliteDatabase.open(settings.db_path)
@@ -64,9 +71,12 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
             # on /ready) but not the app: commands and (stale) reads keep working until it is fixed.
             with contextlib.suppress(ProjectionHalted):
                 await parts.projector.catch_up()
-            runtime.service = CommandService(ProjectingStore(parts.store, parts.projector))
+            watch.advance(await parts.read_model.checkpoint())
+            watch.feeding(True)
+            runtime.service = CommandService(ProjectingStore(parts.store, parts.projector, watch.advance))
             yield
         finally:
+            watch.feeding(False)
             runtime.service = None
             await db.close()
 
@@ -87,6 +97,7 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
         create_router(
             parts.model,
             verifier,
+            watch=watch,
             min_position_timeout=settings.min_position_timeout_seconds,
             stream_poll_seconds=settings.stream_poll_seconds,
             stream_keepalive_seconds=settings.stream_keepalive_seconds,

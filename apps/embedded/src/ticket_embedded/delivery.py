@@ -2,12 +2,14 @@
 
 The projection runs after the commit, outside the command's transaction: a projection failure never
 refuses a command, and what was not projected is caught up from the store on the next append or restart.
+Each new checkpoint is announced to ``on_projected`` (the query side's checkpoint watch), which wakes the
+read-your-writes waits and live streams of this process.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ticket_projector.projector import Projector
 from ticket_workflow import Event
@@ -19,9 +21,12 @@ log = logging.getLogger("ticket_embedded")
 class ProjectingStore:
     """An :class:`EventStore` that projects what it appends."""
 
-    def __init__(self, store: EventStore, projector: Projector) -> None:
+    def __init__(
+        self, store: EventStore, projector: Projector, on_projected: Callable[[int], None] = lambda _: None
+    ) -> None:
         self._store = store
         self._projector = projector
+        self._on_projected = on_projected
 
     async def append(
         self,
@@ -33,10 +38,18 @@ class ProjectingStore:
     ) -> list[Event]:
         stored = await self._store.append(stream_id, expected_version, events, response=response)
         try:
-            await self._projector.apply(stored)
+            self._on_projected(await self._projector.apply(stored))
         except Exception:
             log.exception("projection of positions %s failed; it resumes from the store", [e.position for e in stored])
+            await self._announce_progress()
         return stored
+
+    async def _announce_progress(self) -> None:
+        """What a failed projection still applied (the events before a poison one) is announced too."""
+        try:
+            self._on_projected(await self._projector.read_model.checkpoint())
+        except Exception:
+            log.exception("cannot read the checkpoint after a failed projection")
 
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None

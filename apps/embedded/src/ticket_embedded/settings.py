@@ -23,6 +23,6 @@ class EmbeddedSettings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     frontend_dir: Path | None = Field(REPO_FRONTEND, description="Static web UI served at /, when present.")
     min_position_timeout_seconds: float = Field(2.0, ge=0)
-    stream_poll_seconds: float = Field(0.25, gt=0)
+    stream_poll_seconds: float = Field(0.25, gt=0, description="Fallback checkpoint reads while not fed (rare).")
     stream_keepalive_seconds: float = Field(15.0, gt=0, description="Keep-alive comments on idle live streams.")
     auth: AuthSettings = Field(default_factory=AuthSettings, description="JWT_* variables.")

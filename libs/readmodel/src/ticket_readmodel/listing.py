@@ -3,7 +3,7 @@ cursor, one more row than asked)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from ticket_workflow import TicketState
 
 from .projection import PRIORITY_RANK, priority_rank
-from .read_model import SORT_COLUMNS, InvalidCursor, TicketPage, TicketQuery, make_cursor
+from .read_model import SORT_COLUMNS, InvalidCursor, TicketPage, TicketQuery, TicketRow, TicketRowPage, make_cursor
 
 TICKET_COLUMNS = (
     "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
@@ -65,7 +65,14 @@ def page_of(query: TicketQuery, rows: list[TicketState]) -> TicketPage:
     return TicketPage(items=items, next_cursor=cursor)
 
 
-def next_cursor(query: TicketQuery, last: dict[str, Any]) -> str:
+def row_page_of(query: TicketQuery, rows: list[TicketRow]) -> TicketRowPage:
+    """:func:`page_of` for stored rows (the sort columns are among the selected ones)."""
+    items = rows[: query.limit]
+    cursor = next_cursor(query, items[-1]) if len(rows) > query.limit else None
+    return TicketRowPage(items=items, next_cursor=cursor)
+
+
+def next_cursor(query: TicketQuery, last: Mapping[str, Any]) -> str:
     """The cursor of the page after the one ending with ``last`` (a row's sort columns)."""
     values = []
     for column in SORT_COLUMNS[query.sort_key]:

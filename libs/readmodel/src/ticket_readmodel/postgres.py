@@ -19,9 +19,9 @@ from ticket_eventstore import migrations
 from ticket_workflow import EventMetadata, Message, TicketState
 
 from . import bulk, digest
-from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
 from .projection import Change, Effects, HistoryEntry
-from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
+from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery, TicketRow, TicketRowPage
 
 COMPONENT = "read_model"
 PROJECTION = "tickets"
@@ -41,6 +41,14 @@ def checkpoint_channel(schema: str) -> str:
     rows it covers become visible; the query API's one listener per process wakes its waiters from it.
     """
     return f"{checked_schema(schema)}_checkpoint"
+
+
+async def read_checkpoint(db: asyncpg.Pool | asyncpg.Connection, schema: str) -> int:
+    """The projection's checkpoint in ``schema``, through a pool or a connection of its own (the listener's)."""
+    value = await db.fetchval(
+        f'SELECT position FROM "{checked_schema(schema)}".checkpoint WHERE projection = $1', PROJECTION
+    )
+    return int(value or 0)
 
 
 def checked_schema(name: str) -> str:
@@ -70,16 +78,29 @@ class PostgresReadModel:
             yield PostgresTransaction(conn, self._q, checkpoint_channel(self.schema))
 
     async def checkpoint(self) -> int:
-        value = await self._pool.fetchval(f"SELECT position FROM {self._q}checkpoint WHERE projection = $1", PROJECTION)
-        return int(value or 0)
+        return await read_checkpoint(self._pool, self.schema)
 
     async def ticket(self, ticket_id: str) -> TicketState | None:
-        row = await self._pool.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
+        row = await self.ticket_row(ticket_id)
         return ticket_of(row) if row else None
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
+        return page_of(query, [ticket_of(r) for r in await self._listed(query)])
+
+    async def ticket_row(self, ticket_id: str) -> TicketRow | None:
+        # asyncpg's records are served as they are: read by name, they need no copy into a dict.
+        row: TicketRow | None = await self._pool.fetchrow(
+            f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id
+        )
+        return row
+
+    async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
+        return row_page_of(query, await self._listed(query))
+
+    async def _listed(self, query: TicketQuery) -> list[TicketRow]:
         sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
-        return page_of(query, [ticket_of(r) for r in await self._pool.fetch(sql, *params)])
+        rows: list[TicketRow] = await self._pool.fetch(sql, *params)
+        return rows
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         rows = await self._pool.fetch(

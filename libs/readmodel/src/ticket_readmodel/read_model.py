@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
@@ -79,6 +80,17 @@ def make_cursor(sort: str, values: list[Any]) -> str:
 
 class TicketPage(BaseModel):
     items: list[TicketState]
+    next_cursor: str | None
+
+
+TicketRow = Mapping[str, Any]
+"""A ticket as stored, for serving without building a :class:`TicketState`: the state's fields by name (times
+as aware datetimes, ``marking`` and ``messages`` as their JSON values, ``messages[].at`` as stored text)."""
+
+
+@dataclass(frozen=True)
+class TicketRowPage:
+    items: list[TicketRow]
     next_cursor: str | None
 
 
@@ -166,6 +178,14 @@ class ReadModel(Protocol):
     async def ticket(self, ticket_id: str) -> TicketState | None: ...
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage: ...
+
+    async def ticket_row(self, ticket_id: str) -> TicketRow | None:
+        """The ticket as stored (what the query API serves), without the cost of a :class:`TicketState`."""
+        ...
+
+    async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
+        """:meth:`list_tickets` as stored rows: the same tickets, order and cursor."""
+        ...
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         """The ticket's events, oldest first."""

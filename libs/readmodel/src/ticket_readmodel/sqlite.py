@@ -19,9 +19,9 @@ from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, Message, TicketState
 
 from . import digest
-from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
 from .projection import Change, Effects, HistoryEntry, priority_rank
-from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery
+from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery, TicketRow, TicketRowPage
 
 PROJECTION = "tickets"
 
@@ -88,8 +88,18 @@ class SqliteReadModel:
         return ticket_of(rows[0]) if rows else None
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
+        return page_of(query, [ticket_of(r) for r in await self._listed(query)])
+
+    async def ticket_row(self, ticket_id: str) -> TicketRow | None:
+        rows = await self._fetch(f"SELECT {TICKET_COLUMNS} FROM rm_tickets WHERE id = ?", (ticket_id,))
+        return row_of(rows[0]) if rows else None
+
+    async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
+        return row_page_of(query, [row_of(r) for r in await self._listed(query)])
+
+    async def _listed(self, query: TicketQuery) -> list[Any]:
         sql, params = list_sql(query, "rm_tickets", TICKET_COLUMNS, DIALECT)
-        return page_of(query, [ticket_of(r) for r in await self._fetch(sql, tuple(params))])
+        return await self._fetch(sql, tuple(params))
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         rows = await self._fetch(
@@ -281,6 +291,21 @@ def ticket_of(row: Any) -> TicketState:
         resolved_at=_time(row[18]),
         closed_at=_time(row[19]),
     )
+
+
+_TIMES = frozenset({"created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"})
+_JSON = frozenset({"marking", "messages"})
+_TICKET_NAMES = tuple(c.strip() for c in TICKET_COLUMNS.split(","))
+
+
+def row_of(row: Any) -> TicketRow:
+    """A stored ticket as the Postgres twin returns it: times as datetimes, JSON columns decoded."""
+    record = dict(zip(_TICKET_NAMES, row, strict=True))
+    for name in _TIMES:
+        record[name] = _time(record[name])
+    for name in _JSON:
+        record[name] = json.loads(record[name])
+    return record
 
 
 def history_of(row: Any) -> HistoryEntry:

@@ -7,9 +7,11 @@ confusion (an RS256 public key used as an HMAC secret) are refused.
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,9 @@ DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 HMAC_ALGORITHMS = ["HS256"]
 PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256"]
 JWKS_TIMEOUT = 5.0  # seconds; verification runs in a worker thread, which must not hang on a slow provider
+# Clients send the same token with every request; checking its signature each time was a sixth of a read's cost.
+VERIFIED_TOKENS = 4096
+VERIFIED_SECONDS = 60.0  # at most this long, never past the token's own expiry
 
 
 class AuthSettings(BaseSettings):
@@ -79,6 +84,9 @@ def require_key(settings: AuthSettings, *, debug: bool) -> AuthSettings:
 @dataclass
 class TokenVerifier:
     settings: AuthSettings
+    cache_size: int = VERIFIED_TOKENS
+    cache_seconds: float = VERIFIED_SECONDS
+    clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:
         # Keys are cached; an unknown ``kid`` (a rotated key) triggers one refetch.
@@ -87,8 +95,27 @@ class TokenVerifier:
             if self.settings.jwks_url
             else None
         )
+        # Only tokens that passed every check are remembered; a refused one is checked again each time.
+        self._verified: dict[str, tuple[Actor, float]] = {}
+        self._lock = threading.Lock()  # the command API verifies in worker threads
 
     def verify(self, token: str) -> Actor:
+        now = self.clock()
+        with self._lock:
+            known = self._verified.pop(token, None)
+            if known is not None and now < known[1]:
+                self._verified[token] = known  # most recently used last
+                return known[0]
+        actor, expires = self._verify(token)
+        # Valid as long as the signature check would pass: until ``exp`` plus the leeway, capped.
+        until = min(expires + self.settings.leeway_seconds, now + self.cache_seconds)
+        with self._lock:
+            while self._verified and len(self._verified) >= self.cache_size:
+                del self._verified[next(iter(self._verified))]  # the least recently used
+            self._verified[token] = (actor, until)
+        return actor
+
+    def _verify(self, token: str) -> tuple[Actor, float]:
         key, algorithms = self._key_for(token)
         try:
             claims = jwt.decode(
@@ -104,7 +131,7 @@ class TokenVerifier:
             raise AuthError("token expired", code="token_expired") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
-        return actor_from_claims(claims)
+        return actor_from_claims(claims), float(claims["exp"])
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         if self._jwks is not None:

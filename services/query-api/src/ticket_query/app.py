@@ -1,16 +1,21 @@
 """Composition root of the query API: ``create_app(settings=None, read_model=None)``.
 
-Without a read model, the lifespan connects to PostgreSQL (``DATABASE_URL``, ``READ_MODEL_SCHEMA``) and, for the
-lag on ``/ready``, to the event store (``EVENT_STORE_URL``, default ``DATABASE_URL``). Nothing connects or reads
-the environment at import time.
+Without a read model, the lifespan connects to PostgreSQL (``DATABASE_URL``, ``READ_MODEL_SCHEMA``), starts the
+process's checkpoint listener and, for the lag on ``/ready``, connects to the event store (``EVENT_STORE_URL``,
+default ``DATABASE_URL``). Nothing connects or reads the environment at import time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import asyncpg
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -21,9 +26,11 @@ from ticket_service import errors
 from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.errors import ErrorBody
 from ticket_service.http import RequestId
-from ticket_workflow.ports import EventStore
+from ticket_workflow.ports import EventStore, StoreUnavailable
 
 from . import freshness
+from .checkpoints import CheckpointWatch
+from .listener import CheckpointListener
 from .routes import create_router
 from .settings import QuerySettings
 
@@ -48,13 +55,18 @@ def create_app(
         holder["read_model"] = read_model
         holder["event_store"] = event_store
 
+    async def read_checkpoint() -> int:
+        return int(await holder["read_model"].checkpoint())
+
+    watch = CheckpointWatch(read_checkpoint, poll_seconds=settings.stream_poll_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if "read_model" in holder:
             yield
             return
         async with AsyncExitStack() as pools:
-            pool = await create_pool(settings.database_url, max_size=10)
+            pool = await read_pool(settings.database_url)
             pools.push_async_callback(pool.close)
             store_pool = pool
             if settings.store_url != settings.database_url:
@@ -62,6 +74,9 @@ def create_app(
                 pools.push_async_callback(store_pool.close)
             holder["read_model"] = PostgresReadModel(pool, settings.read_model_schema)
             holder["event_store"] = PostgresEventStore(store_pool)
+            listener = CheckpointListener(settings.database_url, settings.read_model_schema, watch)
+            listening = asyncio.create_task(listener.run(), name="checkpoint-listener")
+            pools.push_async_callback(_stopped, listening)
             yield
 
     app = FastAPI(
@@ -76,6 +91,7 @@ def create_app(
         create_router(
             lambda: holder["read_model"],
             verifier,
+            watch=watch,
             min_position_timeout=settings.min_position_timeout_seconds,
             stream_poll_seconds=settings.stream_poll_seconds,
             stream_keepalive_seconds=settings.stream_keepalive_seconds,
@@ -102,6 +118,36 @@ def create_app(
         return JSONResponse({"status": "ready", "projected_position": projected} | await _lag(holder, projected))
 
     return app
+
+
+async def read_pool(dsn: str) -> asyncpg.Pool:
+    """Connections for reads only: json decoded by orjson, and no reset query on release (a read leaves no
+    session state behind; an unfinished transaction is still rolled back by the pool)."""
+
+    async def init(conn: asyncpg.Connection) -> None:
+        for kind in ("json", "jsonb"):
+            await conn.set_type_codec(kind, encoder=json.dumps, decoder=_loads, schema="pg_catalog")
+
+    async def keep_session(conn: asyncpg.Connection) -> None:
+        return None
+
+    try:
+        return await asyncpg.create_pool(dsn, min_size=1, max_size=10, init=init, reset=keep_session)
+    except (TimeoutError, OSError, asyncpg.PostgresConnectionError) as exc:
+        raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # beyond orjson's range (integers over 64 bits): the standard decoder copes
+        return json.loads(text)
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _lag(holder: dict[str, Any], projected: int) -> dict[str, Any]:

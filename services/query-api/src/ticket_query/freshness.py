@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ticket_readmodel.read_model import ReadModel
 from ticket_service.errors import error_response
 
+from .checkpoints import CheckpointWatch
+
 MIN_POSITION_HEADER = "X-Min-Position"
-_POLL_SECONDS = 0.05
 
 
 class ProjectionBehind(Exception):
@@ -21,18 +19,15 @@ class ProjectionBehind(Exception):
         self.requested = requested
 
 
-async def wait_for_position(read_model: ReadModel, requested: int, bound_seconds: float) -> int:
-    """The projected position once it reaches ``requested``; :class:`ProjectionBehind` after ``bound_seconds``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + bound_seconds
-    while True:
-        projected = await read_model.checkpoint()
-        remaining = deadline - loop.time()
-        if projected >= requested:
-            return projected
-        if remaining <= 0:
-            raise ProjectionBehind(projected, requested)
-        await asyncio.sleep(min(_POLL_SECONDS, remaining))
+async def wait_for_position(watch: CheckpointWatch, requested: int, bound_seconds: float) -> int:
+    """The projected position once it reaches ``requested``; :class:`ProjectionBehind` after ``bound_seconds``.
+
+    The wait is woken by the process's checkpoint feed, so it returns as soon as the position is projected.
+    """
+    projected = await watch.wait_for(requested, bound_seconds)
+    if projected < requested:
+        raise ProjectionBehind(projected, requested)
+    return projected
 
 
 def install(app: FastAPI) -> None:

@@ -1,43 +1,78 @@
 """Live updates: ticket changes as they are projected, as Server-Sent Events, resumable by global position.
 
-Changes come from the read model's history (polled), so the stream works whichever process projected them.
+Changes come from the read model's history, so the stream works whichever process projected them. An idle
+stream waits on the process's :class:`~ticket_query.checkpoints.CheckpointWatch` and costs the database nothing;
+when the checkpoint moves, the streams that were at the same position share one fetch of what changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ticket_readmodel.projection import HistoryEntry
 from ticket_readmodel.read_model import ReadModel
 from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, fold, is_staff
 
+from .checkpoints import CheckpointWatch
 from .views import ticket_view
 
 BATCH = 100
+Changes = list[tuple[HistoryEntry, TicketState | None]]
+
+
+class ChangeFeed:
+    """What changed after a position, fetched once for every stream asking for the same range and audience."""
+
+    def __init__(self, read_model: Callable[[], ReadModel], *, keep: int = 32) -> None:
+        self._model = read_model
+        self._keep = keep
+        self._recent: OrderedDict[tuple[int, int, str | None], asyncio.Future[tuple[Changes, int]]] = OrderedDict()
+
+    async def after(self, position: int, projected: int, requester: str | None) -> tuple[Changes, int]:
+        """The changes after ``position`` (only tickets of ``requester`` when given), with the ticket right after
+        each, and the position the caller has now seen everything up to."""
+        key = (position, projected, requester)
+        fetch = self._recent.get(key)
+        if fetch is None:
+            fetch = asyncio.ensure_future(self._fetch(position, projected, requester))
+            fetch.add_done_callback(lambda done: self._forget_failed(key, done))
+            self._recent[key] = fetch
+            while len(self._recent) > self._keep:
+                self._recent.popitem(last=False)
+        # Shielded: a client leaving must not cancel the fetch the other streams wait for.
+        return await asyncio.shield(fetch)
+
+    async def _fetch(self, position: int, projected: int, requester: str | None) -> tuple[Changes, int]:
+        read_model = self._model()
+        batch = await read_model.changes_after(position, requester=requester, limit=BATCH)
+        changes = [(entry, await state_after(read_model, entry)) for entry in batch]
+        if len(batch) == BATCH:
+            return changes, batch[-1].position  # more to come: the caller asks again at once
+        # Everything at or below ``projected`` is committed, so a short batch covers all of it.
+        return changes, max(projected, batch[-1].position if batch else 0)
+
+    def _forget_failed(self, key: tuple[int, int, str | None], done: asyncio.Future[Any]) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._recent.get(key) is done:
+            del self._recent[key]
 
 
 async def ticket_changes(
-    read_model: ReadModel, actor: Actor, after: int, *, poll_seconds: float
+    feed: ChangeFeed, watch: CheckpointWatch, actor: Actor, after: int
 ) -> AsyncIterator[dict[str, Any]]:
     """SSE messages for each change after position ``after`` that ``actor`` may see, forever."""
     requester = None if is_staff(SUPPORT_TICKET, actor.roles) else actor.sub
     while True:
-        # Read the checkpoint first: every change at or below it is committed and visible to the next query.
-        projected = await read_model.checkpoint()
-        batch = await read_model.changes_after(after, requester=requester, limit=BATCH)
-        for entry in batch:
-            state = await state_after(read_model, entry)
+        projected = await watch.wait_for(after + 1, None)
+        changes, after = await feed.after(after, projected, requester)
+        for entry, state in changes:
             if state is not None:
                 view = ticket_view(state, actor).model_dump(mode="json")
                 data = view | {"event_type": entry.type, "position": entry.position}
                 yield {"event": "ticket", "id": str(entry.position), "data": json.dumps(data)}
-            after = entry.position
-        if len(batch) < BATCH:
-            after = max(after, projected)
-            await asyncio.sleep(poll_seconds)
 
 
 async def state_after(read_model: ReadModel, entry: HistoryEntry) -> TicketState | None:

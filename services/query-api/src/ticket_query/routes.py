@@ -2,6 +2,8 @@
 
 Thin handlers: authenticate, wait for the requested position (read-your-writes), ask the read model, shape the
 answer. Customers see only tickets they requested; any other ticket is a 404, exactly as if it did not exist.
+The hot routes answer with the stored row encoded once (``views.ticket_document``), bypassing a second
+validation of the response; they keep their ``response_model``, so the OpenAPI document says the same.
 (No ``from __future__ import annotations`` here: FastAPI resolves the dependency aliases defined in the factory.)
 """
 
@@ -9,17 +11,19 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import Response
 from sse_starlette import EventSourceResponse
 
-from ticket_readmodel.read_model import SORTS, InvalidCursor, ReadModel, Sort, Stats, TicketQuery
+from ticket_readmodel.read_model import SORTS, InvalidCursor, ReadModel, Sort, Stats, TicketQuery, TicketRow
 from ticket_service.auth import AuthError, TokenVerifier, bearer_token
 from ticket_service.errors import ApiError, documented
-from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, describe, fold, is_staff, may_view
+from ticket_workflow import SUPPORT_TICKET, Actor, describe, fold, is_staff
 from ticket_workflow.data import PRIORITIES
 
+from .checkpoints import CheckpointWatch
 from .freshness import MIN_POSITION_HEADER, wait_for_position
-from .live import ticket_changes
-from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
+from .live import ChangeFeed, ticket_changes
+from .views import TicketEvents, TicketList, TicketView, encoded, event_view, may_see, ticket_document, ticket_view
 
 ReadModelSource = ReadModel | Callable[[], ReadModel]
 
@@ -45,14 +49,25 @@ def create_router(
     read_model: ReadModelSource,
     verifier: TokenVerifier,
     *,
+    watch: CheckpointWatch | None = None,
     min_position_timeout: float = 2.0,
     stream_poll_seconds: float = 0.25,
     stream_keepalive_seconds: float = 15.0,
 ) -> APIRouter:
-    """The query API's routes. ``read_model`` is the read model or a function returning it (set at startup)."""
+    """The query API's routes. ``read_model`` is the read model or a function returning it (set at startup).
+
+    ``watch`` is the process's checkpoint, fed by a listener or an in-process projector; without one, waits
+    read the checkpoint every ``stream_poll_seconds``.
+    """
 
     def model() -> ReadModel:
         return read_model() if callable(read_model) else read_model
+
+    async def read_checkpoint() -> int:
+        return await model().checkpoint()
+
+    checkpoint = watch or CheckpointWatch(read_checkpoint, poll_seconds=stream_poll_seconds)
+    feed = ChangeFeed(model)
 
     MinPosition = Annotated[
         int | None, Query(ge=0, description="Read-your-writes: wait until this global position is projected.")
@@ -62,7 +77,7 @@ def create_router(
     async def fresh_enough(min_position: MinPosition = None, x_min_position: MinPositionHeader = None) -> None:
         requested = max(min_position or 0, x_min_position or 0)
         if requested:
-            await wait_for_position(model(), requested, min_position_timeout)
+            await wait_for_position(checkpoint, requested, min_position_timeout)
 
     # Authentication comes before the wait: an anonymous caller gets 401 at once, and learns no positions.
     async def caller(
@@ -93,15 +108,15 @@ def create_router(
     TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
     router = APIRouter(prefix="/api", tags=["query"])
 
-    async def visible_ticket(ticket_id: str, actor: Actor) -> TicketState:
-        state = await model().ticket(ticket_id)
-        if state is None or not may_view(state, actor):
+    async def visible_ticket(ticket_id: str, actor: Actor) -> TicketRow:
+        row = await model().ticket_row(ticket_id)
+        if row is None or not may_see(row, actor):
             raise ApiError(404, "ticket_not_found", f"ticket {ticket_id!r} not found")
-        return state
+        return row
 
     @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=errors(401, 404, 422, 503))
-    async def get_ticket(ticket_id: TicketId, actor: Caller) -> TicketView:
-        return ticket_view(await visible_ticket(ticket_id, actor), actor)
+    async def get_ticket(ticket_id: TicketId, actor: Caller) -> Response:
+        return encoded(ticket_document(await visible_ticket(ticket_id, actor), actor))
 
     @router.get("/support-ticket", response_model=TicketList, responses=errors(401, 422, 503))
     async def list_tickets(
@@ -114,7 +129,7 @@ def create_router(
         sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
         limit: Annotated[int, Query(ge=1, le=100)] = 25,
         cursor: str | None = None,
-    ) -> TicketList:
+    ) -> Response:
         if place is not None and place not in SUPPORT_TICKET.place_names:
             raise ApiError(
                 422, "invalid_request", f"place: must be one of {', '.join(SUPPORT_TICKET.place_names)}", "place"
@@ -125,7 +140,7 @@ def create_router(
             assignee = actor.sub
         if not is_staff(SUPPORT_TICKET, actor.roles):
             if requester not in (None, actor.sub):
-                return TicketList(items=[], next_cursor=None)
+                return encoded({"items": [], "next_cursor": None})
             requester = actor.sub
         query = TicketQuery(
             place=place,
@@ -138,10 +153,11 @@ def create_router(
             cursor=cursor,
         )
         try:
-            page = await model().list_tickets(query)
+            page = await model().list_ticket_rows(query)
         except InvalidCursor as exc:
             raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
-        return TicketList(items=[ticket_view(s, actor) for s in page.items], next_cursor=page.next_cursor)
+        items = [ticket_document(row, actor) for row in page.items]
+        return encoded({"items": items, "next_cursor": page.next_cursor})
 
     @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=errors(401, 404, 422, 503))
     async def ticket_events(ticket_id: TicketId, actor: Caller) -> TicketEvents:
@@ -157,12 +173,12 @@ def create_router(
         version: Annotated[int, Path(description="1 is the creation; the current version is the latest.")],
         actor: Caller,
     ) -> TicketView:
-        current = await visible_ticket(ticket_id, actor)
-        if not 1 <= version <= current.version:
+        current = (await visible_ticket(ticket_id, actor))["version"]
+        if not 1 <= version <= current:
             raise ApiError(
                 404,
                 "version_not_found",
-                f"ticket {ticket_id!r} has versions 1 to {current.version}; there is no version {version}",
+                f"ticket {ticket_id!r} has versions 1 to {current}; there is no version {version}",
                 "version",
             )
         history = await model().history(ticket_id, up_to_version=version)
@@ -198,8 +214,8 @@ def create_router(
         if last_event_id is not None and last_event_id.strip().isdigit():
             after = int(last_event_id)
         else:
-            after = await model().checkpoint()
-        changes = ticket_changes(model(), actor, after, poll_seconds=stream_poll_seconds)
+            after = await checkpoint.current()
+        changes = ticket_changes(feed, checkpoint, actor, after)
         # Comment lines every ``stream_keepalive_seconds`` keep proxies from closing an idle stream.
         return EventSourceResponse(changes, ping=stream_keepalive_seconds)
 

@@ -23,7 +23,12 @@ class QuerySettings(BaseSettings):
     port: int = 8082
     log_level: str = "INFO"
     min_position_timeout_seconds: float = Field(2.0, ge=0, description="Read-your-writes: longest wait for a position.")
-    stream_poll_seconds: float = Field(0.25, gt=0, description="How often the live stream looks for new changes.")
+    stream_poll_seconds: float = Field(
+        0.25,
+        gt=0,
+        description="Live updates and read-your-writes: how often they read the checkpoint while the process's "
+        "listener for checkpoint notifications is reconnecting (otherwise they are woken, not polled).",
+    )
     stream_keepalive_seconds: float = Field(
         15.0, gt=0, description="Keep-alive comment lines on idle live streams, so proxies keep them open."
     )
