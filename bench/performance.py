@@ -148,6 +148,10 @@ async def ours(run: Run) -> None:
         await run.attempt("reads", lambda: reads(run, s))
         await run.attempt(f"database load of {IDLE_CLIENTS} idle live-update clients, memory", lambda: idle(run, s))
         await run.attempt("rebuild", lambda: rebuild(run, s))
+        for name in SERVICES:
+            code = run.children.running[name].poll()
+            if code is not None:  # a figure measured after this is not of the whole stack
+                run.failures.append(f"{name} exited with {code} during the run (see bench/results/logs/{name}.log)")
 
 
 async def health(run: Run, stack: Stack) -> None:
@@ -202,7 +206,7 @@ async def idle(run: Run, stack: Stack) -> None:
         say(f"  {opened} idle clients: {busy:.1f} tx/s")
         for name in SERVICES:  # after all the load, with the clients still connected
             run.figures[f"rss_{name}"] = rss_mb(stack.pids[name])
-        say("  RSS: " + ", ".join(f"{n} {run.figures[f'rss_{n}'] or 0:.0f} MB" for n in SERVICES))
+        say("  RSS: " + ", ".join(f"{n} {run.figures[f'rss_{n}'] or float('nan'):.0f} MB" for n in SERVICES))
 
 
 async def transactions_per_second(database_url: str, seconds: float) -> float:
