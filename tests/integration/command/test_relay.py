@@ -312,3 +312,30 @@ async def test_a_group_created_behind_the_cut_keeps_its_entries(
     await redis_client.xgroup_create(stream, "late-reader", id="0")
     await StreamTrimmer(pg_store, redis_client, stream, max_len=2).trim(written[-1].position or 0)
     assert await entry_ids(redis_client, stream) == ids_of(written)
+
+
+async def test_a_page_is_one_round_trip_and_a_refused_entry_stops_it_without_a_gap(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    written = await append_tickets(pg_store, 5)
+    publisher = StreamPublisher(pg_store, redis_client, stream, batch_size=500)
+    calls = 0
+    script = publisher._add_script
+
+    async def counted(**kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return await script(**kwargs)  # type: ignore[arg-type]
+
+    publisher._add_script = counted  # type: ignore[assignment]
+    assert await publisher.publish_pending() == len(written)
+    assert calls == 1
+
+    # Entries 1-2 are republished (skipped), 3 is refused: 4 must not be added behind the missing 3.
+    later = await append_tickets(pg_store, 2)
+    args: list[str] = []
+    for position, entry in [(1, "1-0"), (2, "2-0"), (later[0].position, "not-an-id"), (later[1].position, None)]:
+        args += [entry or f"{position}-0", "1", "type", "Created"]
+    reply = await script(keys=[stream], args=args)
+    assert reply[0] == 0 and "Invalid stream ID" in reply[1]
+    assert await entry_ids(redis_client, stream) == ids_of(written)

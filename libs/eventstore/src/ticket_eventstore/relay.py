@@ -4,8 +4,9 @@
   position of the stream's last entry) and publishes it. While Redis is down commands keep succeeding and the
   relay retries with backoff; when Redis returns it catches up.
 - **Idempotent publishing.** Each entry's ID is ``<position>-0`` (``stream.entry_id``). Redis refuses an ID that
-  is not greater than the stream's last one, so a republish is a no-op and order is kept. Entries are added one
-  at a time, in order: a failure can never leave a gap behind a later entry.
+  is not greater than the stream's last one, so a republish is a no-op and order is kept. A page of entries is
+  added by one script call (one round trip), in order, and the script stops at the first entry Redis refuses
+  for any other reason: a failure can never leave a gap behind a later entry.
 - **Where to resume** is read from Redis itself on every round (``last-generated-id``), not remembered: when
   Redis loses its data, the relay republishes from where the stream now ends.
 - **One active relay.** Replicas campaign for a PostgreSQL session advisory lock on a dedicated connection. The
@@ -32,13 +33,14 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from ticket_workflow import Event
+
 from .postgres import NOTIFY_CHANNEL, PostgresEventStore
 from .stream import DEFAULT_STREAM, encode, entry_id, position_of
 
 log = logging.getLogger(__name__)
 
 RELAY_LOCK = 0x5EED_0003
-_DUPLICATE = "equal or smaller"
 _PG_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -90,6 +92,7 @@ class StreamPublisher:
         self.redis = redis
         self.stream = stream
         self.batch_size = batch_size
+        self._add_script = redis.register_script(ADD_IN_ORDER)
 
     async def stream_position(self) -> int:
         """Position of the stream's last entry ever added (survives trimming; 0 when the stream is gone)."""
@@ -106,21 +109,44 @@ class StreamPublisher:
         after = await self.stream_position()
         added = 0
         while events := await self.store.read_all(after, self.batch_size):
-            for event in events:
-                assert event.position is not None  # stored events always have one
-                if await self._add(event.position, encode(event)):
-                    added += 1
-                after = event.position
+            added += await self._add_in_order(events)
+            after = events[-1].position or after
         return added
 
-    async def _add(self, position: int, fields: dict[str, str]) -> bool:
-        try:
-            await self.redis.xadd(self.stream, fields, id=entry_id(position))  # type: ignore[arg-type]
-        except ResponseError as exc:
-            if _DUPLICATE in str(exc):
-                return False  # already published (by us earlier, or by another relay)
-            raise
-        return True
+    async def _add_in_order(self, events: list[Event]) -> int:
+        args: list[str] = []
+        for event in events:
+            assert event.position is not None  # stored events always have one
+            fields = encode(event)
+            args += [entry_id(event.position), str(len(fields))]
+            for name, value in fields.items():
+                args += [name, value]
+        reply: Any = await self._add_script(keys=[self.stream], args=args)
+        if len(reply) > 1:
+            error = reply[1].decode() if isinstance(reply[1], bytes) else str(reply[1])
+            raise ResponseError(f"adding to {self.stream!r} stopped after {reply[0]} entries: {error}")
+        return int(reply[0])
+
+
+# KEYS[1]: the stream; ARGV: per entry its id, its number of fields, then the fields' names and values. Adds the
+# entries in order; an id at or below the stream's last one is a republish and is skipped; any other refusal
+# stops the script, so that no later entry is added behind a missing one. Returns {added} or {added, error}.
+ADD_IN_ORDER = """
+local added, i = 0, 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 1])
+  local command = {'XADD', KEYS[1], ARGV[i]}
+  for j = i + 2, i + 1 + 2 * n do command[#command + 1] = ARGV[j] end
+  local reply = redis.pcall(unpack(command))
+  if type(reply) == 'table' and reply.err then
+    if not string.find(reply.err, 'equal or smaller', 1, true) then return {added, reply.err} end
+  else
+    added = added + 1
+  end
+  i = i + 2 + 2 * n
+end
+return {added}
+"""
 
 
 class StreamTrimmer:

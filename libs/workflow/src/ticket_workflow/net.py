@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 Marking = Mapping[str, int]
 
@@ -61,10 +62,19 @@ class Net:
         return tuple(t.name for t in self.transitions)
 
     def transition(self, name: str) -> Transition:
-        for t in self.transitions:
-            if t.name == name:
-                return t
-        raise UnknownTransition(name, self.transition_names)
+        try:
+            return self._transitions_by_name[name]
+        except KeyError:
+            raise UnknownTransition(name, self.transition_names) from None
+
+    # Derived lookups, computed once per net: every command and every read asks them.
+    @cached_property
+    def _transitions_by_name(self) -> dict[str, Transition]:
+        return {t.name: t for t in self.transitions}
+
+    @cached_property
+    def roles_by_name(self) -> dict[str, Role]:
+        return {r.name: r for r in self.roles}
 
 
 class UnknownTransition(LookupError):

@@ -15,7 +15,7 @@ class UnknownRole(ValueError):
 
 def effective_roles(net: Net, roles: Iterable[str]) -> frozenset[str]:
     """The given roles plus every role they inherit, transitively (admin -> supervisor -> agent)."""
-    by_name = {r.name: r for r in net.roles}
+    by_name = net.roles_by_name
     result: set[str] = set()
     stack = list(roles)
     while stack:

@@ -6,8 +6,9 @@
 import uuid
 from typing import Annotated, Any, cast
 
+import orjson
 from fastapi import APIRouter, Body, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from ticket_service.errors import documented
 from ticket_workflow import SUPPORT_TICKET
@@ -106,7 +107,7 @@ async def create_ticket(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey = None,
     body: Annotated[CreateTicketData | None, Body(description="Optional; the seed's clients send none.")] = None,
-) -> JSONResponse:
+) -> Response:
     data = body.model_dump(mode="json", exclude_unset=True) if body is not None else None
     context = _context(request, actor, idempotency_key, data)
     result = await runtime_of(request).commands().create_ticket(data, context)
@@ -121,7 +122,7 @@ def _transition_handler(transition: str) -> Any:
         body: Annotated[request_model, Body()],  # type: ignore[valid-type]
         actor: CurrentActor,
         idempotency_key: IdempotencyKey = None,
-    ) -> JSONResponse:
+    ) -> Response:
         command = cast(TransitionRequest, body)
         sent = command.model_dump(mode="json", exclude_unset=True)
         context = _context(request, actor, idempotency_key, sent)
@@ -139,6 +140,6 @@ def _context(request: Request, actor: Any, key: str | None, sent: Any) -> Reques
     return RequestContext(actor, request_id, idempotent_request(key, request.url.path, sent))
 
 
-def _answer(result: CommandResult) -> JSONResponse:
+def _answer(result: CommandResult) -> Response:
     headers = {REPLAYED_HEADER: "true"} if result.replayed else None
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+    return Response(orjson.dumps(result.body), result.status_code, headers, media_type="application/json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ticket_service.auth import AuthError
@@ -15,13 +16,17 @@ from .runtime import runtime_of
 bearer = HTTPBearer(auto_error=False, description="JWT with claims `sub`, `roles` (list) and `exp`.")
 
 
-def current_actor(
+async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
-    """Synchronous on purpose: FastAPI runs it in a worker thread, so a JWKS fetch never blocks the loop."""
+    """A key set fetched from an identity provider (JWKS) may need the network: that verification runs in a worker
+    thread, so it never blocks the event loop. A configured secret or public key verifies in place."""
     if credentials is None:
         raise AuthError("missing Authorization header (expected: Bearer <token>)", code="missing_token")
-    return runtime_of(request).verifier.verify(credentials.credentials)
+    verifier = runtime_of(request).verifier
+    if verifier.settings.jwks_url:
+        return await run_in_threadpool(verifier.verify, credentials.credentials)
+    return verifier.verify(credentials.credentials)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
