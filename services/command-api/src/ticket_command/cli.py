@@ -33,8 +33,17 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from .app import create_app
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level=settings.log_level)
+    create_app(settings)  # refuses to start without a key before any worker is spawned
+    uvicorn.run(
+        "ticket_command.app:create_app",
+        factory=True,  # each worker builds its app from the same environment
+        workers=settings.web_concurrency,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+        loop="auto",  # uvloop and httptools when installed (they are dependencies)
+        http="auto",
+    )
     return 0
 
 

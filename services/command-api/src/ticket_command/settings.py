@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 in containers.")
     port: int = Field(8081, ge=1, le=65535)
     log_level: str = "info"
+    web_concurrency: int = Field(
+        1, ge=1, description="Worker processes serving HTTP; each batches its own appends, one of them relays."
+    )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Larger request bodies are refused with 413.")
     db_pool_max_size: int = Field(10, ge=1)
     db_connect_timeout: float = Field(5.0, gt=0, description="Seconds before an unreachable store answers 503.")
