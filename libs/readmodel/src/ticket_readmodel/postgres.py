@@ -28,6 +28,10 @@ PROJECTION = "tickets"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, text_match="subject ILIKE {}")
+# A TicketRow's columns: the JSON ones as text, decoded only when the query API first renders a version.
+ROW_COLUMNS = TICKET_COLUMNS.replace("marking,", "marking::text AS marking,").replace(
+    "messages,", "messages::text AS messages,"
+)
 
 
 def read_model_migrations() -> list[migrations.Migration]:
@@ -81,26 +85,24 @@ class PostgresReadModel:
         return await read_checkpoint(self._pool, self.schema)
 
     async def ticket(self, ticket_id: str) -> TicketState | None:
-        row = await self.ticket_row(ticket_id)
+        row = await self._pool.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
         return ticket_of(row) if row else None
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
-        return page_of(query, [ticket_of(r) for r in await self._listed(query)])
+        sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
+        return page_of(query, [ticket_of(r) for r in await self._pool.fetch(sql, *params)])
 
+    # Rows are served as asyncpg returns them: records read by name need no copy into a dict.
     async def ticket_row(self, ticket_id: str) -> TicketRow | None:
-        # asyncpg's records are served as they are: read by name, they need no copy into a dict.
         row: TicketRow | None = await self._pool.fetchrow(
-            f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id
+            f"SELECT {ROW_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id
         )
         return row
 
     async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
-        return row_page_of(query, await self._listed(query))
-
-    async def _listed(self, query: TicketQuery) -> list[TicketRow]:
-        sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
+        sql, params = list_sql(query, f"{self._q}tickets", ROW_COLUMNS, DIALECT)
         rows: list[TicketRow] = await self._pool.fetch(sql, *params)
-        return rows
+        return row_page_of(query, rows)
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
         rows = await self._pool.fetch(

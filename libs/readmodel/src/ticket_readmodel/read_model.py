@@ -84,8 +84,8 @@ class TicketPage(BaseModel):
 
 
 TicketRow = Mapping[str, Any]
-"""A ticket as stored, for serving without building a :class:`TicketState`: the state's fields by name (times
-as aware datetimes, ``marking`` and ``messages`` as their JSON values, ``messages[].at`` as stored text)."""
+"""A ticket as stored, for serving without building a :class:`TicketState`: the ``tickets`` columns by name,
+times as aware datetimes, ``marking`` and ``messages`` as their JSON text (decoded only where needed)."""
 
 
 @dataclass(frozen=True)

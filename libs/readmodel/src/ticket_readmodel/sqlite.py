@@ -293,18 +293,15 @@ def ticket_of(row: Any) -> TicketState:
     )
 
 
-_TIMES = frozenset({"created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"})
-_JSON = frozenset({"marking", "messages"})
+_TIMES = ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at")
 _TICKET_NAMES = tuple(c.strip() for c in TICKET_COLUMNS.split(","))
 
 
 def row_of(row: Any) -> TicketRow:
-    """A stored ticket as the Postgres twin returns it: times as datetimes, JSON columns decoded."""
+    """A stored ticket as the Postgres twin returns it: times as datetimes, JSON columns as their text."""
     record = dict(zip(_TICKET_NAMES, row, strict=True))
     for name in _TIMES:
         record[name] = _time(record[name])
-    for name in _JSON:
-        record[name] = json.loads(record[name])
     return record
 
 

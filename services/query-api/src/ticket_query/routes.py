@@ -2,7 +2,7 @@
 
 Thin handlers: authenticate, wait for the requested position (read-your-writes), ask the read model, shape the
 answer. Customers see only tickets they requested; any other ticket is a 404, exactly as if it did not exist.
-The hot routes answer with the stored row encoded once (``views.ticket_document``), bypassing a second
+The hot routes answer with JSON written from the stored rows (:mod:`ticket_query.rendering`), without a second
 validation of the response; they keep their ``response_model``, so the OpenAPI document says the same.
 (No ``from __future__ import annotations`` here: FastAPI resolves the dependency aliases defined in the factory.)
 """
@@ -10,7 +10,7 @@ validation of the response; they keep their ``response_model``, so the OpenAPI d
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse
 
@@ -23,7 +23,9 @@ from ticket_workflow.data import PRIORITIES
 from .checkpoints import CheckpointWatch
 from .freshness import MIN_POSITION_HEADER, wait_for_position
 from .live import ChangeFeed, ticket_changes
-from .views import TicketEvents, TicketList, TicketView, encoded, event_view, may_see, ticket_document, ticket_view
+from .rendering import Renderings, json_response, may_see
+from .shortcuts import Shortcut, list_arguments, plain_query, shortcut_route, waits
+from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
 
 ReadModelSource = ReadModel | Callable[[], ReadModel]
 
@@ -68,6 +70,7 @@ def create_router(
 
     checkpoint = watch or CheckpointWatch(read_checkpoint, poll_seconds=stream_poll_seconds)
     feed = ChangeFeed(model)
+    renderings = Renderings()
 
     MinPosition = Annotated[
         int | None, Query(ge=0, description="Read-your-writes: wait until this global position is projected.")
@@ -106,7 +109,8 @@ def create_router(
 
     Caller = Annotated[Actor, Depends(caller)]
     TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
-    router = APIRouter(prefix="/api", tags=["query"])
+    shortcuts: dict[Callable[..., Any], Shortcut] = {}
+    router = APIRouter(prefix="/api", tags=["query"], route_class=shortcut_route(shortcuts))
 
     async def visible_ticket(ticket_id: str, actor: Actor) -> TicketRow:
         row = await model().ticket_row(ticket_id)
@@ -116,7 +120,15 @@ def create_router(
 
     @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=errors(401, 404, 422, 503))
     async def get_ticket(ticket_id: TicketId, actor: Caller) -> Response:
-        return encoded(ticket_document(await visible_ticket(ticket_id, actor), actor))
+        return json_response(renderings.ticket(await visible_ticket(ticket_id, actor), actor))
+
+    async def get_ticket_shortcut(request: Request) -> Response | None:
+        if waits(request) or plain_query(request, frozenset()) != {}:
+            return None
+        actor = verifier.verify(bearer_token(request.headers.get("authorization")))
+        return await get_ticket(request.path_params["ticket_id"], actor)
+
+    shortcuts[get_ticket] = get_ticket_shortcut
 
     @router.get("/support-ticket", response_model=TicketList, responses=errors(401, 422, 503))
     async def list_tickets(
@@ -140,7 +152,7 @@ def create_router(
             assignee = actor.sub
         if not is_staff(SUPPORT_TICKET, actor.roles):
             if requester not in (None, actor.sub):
-                return encoded({"items": [], "next_cursor": None})
+                return json_response(renderings.page([], None, actor))
             requester = actor.sub
         query = TicketQuery(
             place=place,
@@ -156,8 +168,16 @@ def create_router(
             page = await model().list_ticket_rows(query)
         except InvalidCursor as exc:
             raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
-        items = [ticket_document(row, actor) for row in page.items]
-        return encoded({"items": items, "next_cursor": page.next_cursor})
+        return json_response(renderings.page(page.items, page.next_cursor, actor))
+
+    async def list_tickets_shortcut(request: Request) -> Response | None:
+        arguments = list_arguments(request)
+        if arguments is None:
+            return None
+        actor = verifier.verify(bearer_token(request.headers.get("authorization")))
+        return await list_tickets(actor, **arguments)
+
+    shortcuts[list_tickets] = list_tickets_shortcut
 
     @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=errors(401, 404, 422, 503))
     async def ticket_events(ticket_id: TicketId, actor: Caller) -> TicketEvents:
