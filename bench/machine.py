@@ -61,8 +61,13 @@ async def describe(server: str, redis_url: str) -> str:
     return (
         f"{os.cpu_count()} cores ({cpu_model()}), {memory_gib():.0f} GiB; PostgreSQL {version} "
         f"(synchronous_commit={sync}), Redis {redis_version}, Python {platform.python_version()}; "
-        f"commit {revision()}"
+        f"commit {revision()}; load average {load_average()} at the start"
     )
+
+
+def load_average() -> str:
+    """The 1-minute load average: above about 1 before a run, something else is using the two cores."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def write_results(
@@ -71,12 +76,13 @@ def write_results(
     folder.mkdir(parents=True, exist_ok=True)
     when = time.strftime("%Y-%m-%d %H:%M %Z")
     lines = [
-        f"Run of {when}, {minutes:.1f} min, {seconds:g} s per figure, 32 connections, loopback.",
+        f"Run of {when}, {minutes:.1f} min, {seconds:g} s per figure, 32 connections, loopback; "
+        f"load average {load_average()} at the end.",
         f"Machine: {description}.",
         "",
         markdown_table(table),
     ]
-    lines += [f"\nNot measured: {failure.splitlines()[0]}" for failure in failures]
+    lines += [f"\nWarning: {failure.splitlines()[0]}" for failure in failures]
     markdown = folder / "latest.md"
     markdown.write_text("\n".join(lines) + "\n")
     document = {
@@ -85,7 +91,7 @@ def write_results(
         "seconds_per_figure": seconds,
         "minutes": round(minutes, 2),
         "rows": [row.as_json() for row in table],
-        "not_measured": failures,
+        "warnings": failures,
     }
     (folder / "latest.json").write_text(json.dumps(document, indent=2) + "\n")
     return markdown

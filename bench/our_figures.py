@@ -1,0 +1,131 @@
+"""The figures of our services, measured over HTTP in one throwaway database with one fresh stream.
+
+In order: a warm-up, the read ceiling (``/health``), a create burst and the drain after it, transitions on the
+tickets it created, reads, the database load of idle live-update clients with the services' memory, a rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from harness import rss_mb, throwaway_database, transactions
+from our_stack import SERVICES, Stack, idle_streams, running_stack, store_position, ticket_ids, wait_drained
+from references import CREATE_BODY, WARM_UP_SECONDS
+from session import Run, say
+
+BIN = Path(sys.executable).parent
+LIST_TICKETS = 3000  # the list figure needs at least this many tickets in the read model
+IDLE_CLIENTS = 200
+# PostgreSQL 15 flushes a backend's counters to pg_stat_database up to 10 s after it went idle, so the
+# transaction count of a window only holds what happened in it once the load before has been quiet that long.
+STATS_SETTLE_SECONDS = 11.0
+
+
+async def ours(run: Run) -> None:
+    server, redis = run.args.server, run.args.redis
+    async with throwaway_database(server, "ours") as url, running_stack(run.children, url, redis) as s:
+        await run.attempt("warm-up", lambda: warm_up(run, s))
+        await run.attempt("query-api /health (the read ceiling)", lambda: health(run, s))
+        await run.attempt("create burst, then drain", lambda: creates(run, s))
+        await run.attempt("transitions on distinct tickets", lambda: transitions(run, s))
+        await run.attempt("reads", lambda: reads(run, s))
+        await run.attempt(f"database load of {IDLE_CLIENTS} idle live-update clients, memory", lambda: idle(run, s))
+        await run.attempt("rebuild", lambda: rebuild(run, s))
+        for name in SERVICES:
+            code = run.children.running[name].poll()
+            if code is not None:  # a figure measured after this is not of the whole stack
+                run.failures.append(f"{name} exited with {code} during the run (see bench/results/logs/{name}.log)")
+
+
+async def warm_up(run: Run, stack: Stack) -> None:
+    """Every service past its first requests: a few creates (projected too), gets and lists."""
+    create_url = stack.url("command-api") + "/api/support-ticket"
+    await run.load.wrk(create_url, seconds=WARM_UP_SECONDS, method="POST", body=CREATE_BODY, token=stack.customer)
+    await wait_drained(stack)
+    path = run.children.logs / "warm-up.txt"
+    path.write_text("\n".join(await ticket_ids(stack.database_url)) + "\n")
+    query, agent, seconds = stack.url("query-api"), stack.agent, WARM_UP_SECONDS
+    await run.load.wrk(query, seconds=seconds, script="per_ticket", mode="get", ids=str(path), token=agent)
+    await run.load.wrk(query + "/api/support-ticket?limit=50", seconds=seconds, token=agent)
+    await run.load.wrk(query + "/health", seconds=seconds)
+
+
+async def health(run: Run, stack: Stack) -> None:
+    run.record("health", await run.load.wrk(stack.url("query-api") + "/health"))
+
+
+async def creates(run: Run, stack: Stack) -> None:
+    create_url = stack.url("command-api") + "/api/support-ticket"
+    result = await run.load.wrk(create_url, method="POST", body=CREATE_BODY, token=stack.customer)
+    run.record("create", result)
+    drained = await wait_drained(stack)
+    run.figures["drain_s"] = drained
+    say(f"  drained {'after ' + format(drained, '.2f') + ' s' if drained is not None else 'NOT within 60 s'}")
+    missing = LIST_TICKETS - len(await ticket_ids(stack.database_url))
+    if missing > 0:  # a short run creates fewer tickets than the list figure needs
+        seconds = min(120, math.ceil(missing / max(result.rate, 25)) + 1)
+        say(f"  creating {missing:,}+ more tickets for the list figure ({seconds} s)")
+        await run.load.wrk(create_url, seconds=seconds, method="POST", body=CREATE_BODY, token=stack.customer)
+        await wait_drained(stack)
+
+
+async def transitions(run: Run, stack: Stack) -> None:
+    ids = await ticket_ids(stack.database_url)
+    path = run.children.logs / "tickets.txt"
+    path.write_text("\n".join(ids) + "\n")
+    say(f"  {len(ids):,} tickets to assign, each once")
+    result = await run.load.wrk(
+        stack.url("command-api"), script="per_ticket", mode="assign", ids=str(path), token=stack.agent
+    )
+    run.record("assign", result)
+    if result.requests >= len(ids):
+        say("  every ticket was assigned before the time was up: the rate is over a shorter window")
+    await wait_drained(stack)
+
+
+async def reads(run: Run, stack: Stack) -> None:
+    ids = str(run.children.logs / "tickets.txt")
+    query = stack.url("query-api")
+    run.record("get", await run.load.wrk(query, script="per_ticket", mode="get", ids=ids, token=stack.agent))
+    run.tickets = len(await ticket_ids(stack.database_url))
+    run.record("list", await run.load.wrk(query + "/api/support-ticket?limit=50", token=stack.agent))
+
+
+async def idle(run: Run, stack: Stack) -> None:
+    window = max(5.0, run.args.seconds)
+    await asyncio.sleep(STATS_SETTLE_SECONDS)
+    run.figures["quiet_tx"] = quiet = await transactions_per_second(stack.database_url, window)
+    say(f"  no clients: {quiet:.1f} tx/s")
+    async with idle_streams(stack.url("query-api"), stack.agent, IDLE_CLIENTS) as opened:
+        await asyncio.sleep(2)  # every stream reaches its idle polling; busy backends flush their counters every 1 s
+        run.figures["idle_tx"] = busy = await transactions_per_second(stack.database_url, window)
+        say(f"  {opened} idle clients: {busy:.1f} tx/s")
+        for name in SERVICES:  # after all the load, with the clients still connected
+            run.figures[f"rss_{name}"] = rss_mb(stack.pids[name])
+        say("  RSS: " + ", ".join(f"{n} {run.figures[f'rss_{n}'] or float('nan'):.0f} MB" for n in SERVICES))
+
+
+async def transactions_per_second(database_url: str, seconds: float) -> float:
+    before, began = await transactions(database_url), time.monotonic()
+    await asyncio.sleep(seconds)
+    return (await transactions(database_url) - before) / (time.monotonic() - began)
+
+
+async def rebuild(run: Run, stack: Stack) -> None:
+    """``ticket-projector rebuild`` timed as a process, less a process start (timed with ``migrate``)."""
+    projector = str(BIN / "ticket-projector")
+    began = time.monotonic()
+    await run.children.run("projector-start", [projector, "migrate"], stack.env)
+    start = time.monotonic() - began
+    began = time.monotonic()
+    output = await run.children.run("rebuild", [projector, "rebuild"], stack.env)
+    elapsed = time.monotonic() - began
+    report = json.loads(output.strip().splitlines()[-1])
+    run.events = report.get("checkpoint") or await store_position(stack.database_url)
+    run.figures["rebuild_rate"] = run.events / max(elapsed - start, 1e-3)
+    say(f"  rebuilt {run.events:,} events in {elapsed:.2f} s ({start:.2f} s of it a process start)")
