@@ -1,4 +1,5 @@
-"""The query API on the PostgreSQL read model: read-your-writes waits for a projection in progress."""
+"""The query API on the PostgreSQL read model: read-your-writes waits for a projection in progress; the JSON
+written from stored rows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.unit.query.test_rendering import assert_rendered_as_the_models, awkward_tickets
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
@@ -64,3 +66,10 @@ async def test_out_of_range_versions_and_forged_cursors_are_client_errors(read_m
         listed = await http.get("/api/support-ticket", headers=AGENT, params={"sort": "priority", "cursor": forged})
         assert listed.status_code == 422, listed.text
         assert listed.json()["field"] == "cursor"
+
+
+async def test_rendered_tickets_are_the_response_models_json_on_postgres(read_model: PostgresReadModel) -> None:
+    """jsonb keeps keys in an order of its own and timestamptz comes back in UTC: the JSON must not change."""
+    tickets = awkward_tickets()
+    await Projector(read_model).apply(interleaved(tickets))
+    await assert_rendered_as_the_models(read_model, [t.ticket_id for t in tickets])

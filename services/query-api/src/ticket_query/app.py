@@ -46,8 +46,12 @@ def create_app(
     read_model: ReadModel | None = None,
     verifier: TokenVerifier | None = None,
     event_store: EventStore | None = None,
+    watch: CheckpointWatch | None = None,
 ) -> FastAPI:
-    """The query API; ``read_model`` (and ``event_store``, for the lag on ``/ready``) replace the Postgres ones."""
+    """The query API; ``read_model`` (and ``event_store``, for the lag on ``/ready``) replace the Postgres ones.
+
+    ``watch`` is the process's checkpoint; the lifespan feeds it from a listener when it opens the read model.
+    """
     settings = settings or QuerySettings()
     verifier = verifier or TokenVerifier(require_key(settings.auth, debug=settings.debug))
     holder: dict[str, Any] = {}
@@ -58,7 +62,7 @@ def create_app(
     async def read_checkpoint() -> int:
         return int(await holder["read_model"].checkpoint())
 
-    watch = CheckpointWatch(read_checkpoint, poll_seconds=settings.stream_poll_seconds)
+    watch = watch or CheckpointWatch(read_checkpoint, poll_seconds=settings.stream_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -23,6 +23,7 @@ log = logging.getLogger("ticket_query.listener")
 # A connection that died without a word (a dropped network path) is only noticed when something is sent on it;
 # the checkpoint read doubles as that probe and as a resync, one cheap query per process per period.
 PROBE_SECONDS = 15.0
+APPLICATION_NAME = "ticket-query-api checkpoint listener"  # how operators (and tests) find it in pg_stat_activity
 
 
 class CheckpointListener:
@@ -58,7 +59,7 @@ class CheckpointListener:
             delay = min(delay * 2, self._backoff[1])
 
     async def _listen_once(self) -> None:
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(self._dsn, server_settings={"application_name": APPLICATION_NAME})
         lost = asyncio.Event()
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
