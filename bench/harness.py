@@ -151,6 +151,21 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def group_rss_mb(pgid: int) -> tuple[float | None, int]:
+    """Resident memory of a process group (a service and any workers it forked) in MB, and its process count."""
+    total, count = 0.0, 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields after the command name: state, ppid, pgrp, ...
+            rss = rss_mb(int(stat.parent.name))
+            if rss is not None:
+                total, count = total + rss, count + 1
+    return (total if count else None), count
+
+
 async def transactions(url: str) -> int:
     """Transactions committed and rolled back in the database of ``url`` so far (pg_stat_database)."""
     conn = await asyncpg.connect(url, timeout=10)

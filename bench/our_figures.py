@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import rss_mb, throwaway_database, transactions
+from harness import group_rss_mb, throwaway_database, transactions
 from our_stack import SERVICES, Stack, idle_streams, running_stack, store_position, ticket_ids, wait_drained
 from references import CREATE_BODY, WARM_UP_SECONDS
 from session import Run, say
@@ -27,8 +27,11 @@ STATS_SETTLE_SECONDS = 11.0
 
 
 async def ours(run: Run) -> None:
-    server, redis = run.args.server, run.args.redis
-    async with throwaway_database(server, "ours") as url, running_stack(run.children, url, redis) as s:
+    args = run.args
+    async with (
+        throwaway_database(args.server, "ours") as url,
+        running_stack(run.children, url, args.redis, args.command_workers) as s,
+    ):
         await run.attempt("warm-up", lambda: warm_up(run, s))
         await run.attempt("query-api /health (the read ceiling)", lambda: health(run, s))
         await run.attempt("create burst, then drain", lambda: creates(run, s))
@@ -105,9 +108,13 @@ async def idle(run: Run, stack: Stack) -> None:
         await asyncio.sleep(2)  # every stream reaches its idle polling; busy backends flush their counters every 1 s
         run.figures["idle_tx"] = busy = await transactions_per_second(stack.database_url, window)
         say(f"  {opened} idle clients: {busy:.1f} tx/s")
+        readings = []
         for name in SERVICES:  # after all the load, with the clients still connected
-            run.figures[f"rss_{name}"] = rss_mb(stack.pids[name])
-        say("  RSS: " + ", ".join(f"{n} {run.figures[f'rss_{n}'] or float('nan'):.0f} MB" for n in SERVICES))
+            rss, processes = group_rss_mb(stack.pids[name])
+            run.figures[f"rss_{name}"] = rss
+            several = f" ({processes} processes)" if processes > 1 else ""
+            readings.append(f"{name} {rss or float('nan'):.0f} MB{several}")
+        say("  RSS: " + ", ".join(readings))
 
 
 async def transactions_per_second(database_url: str, seconds: float) -> float:

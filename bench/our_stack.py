@@ -28,6 +28,7 @@ SCHEMA = "read_model"
 SERVICES = ("command-api", "projector", "query-api")
 # Settings a developer's shell may hold that would point the services elsewhere.
 DROPPED = ("DEBUG", "DATABASE_URL", "EVENT_STORE_URL", "REDIS_URL", "PORT", "HOST", "DB_PATH", "EVENT_STREAM")
+DROPPED += ("WEB_CONCURRENCY",)  # the services' defaults are measured unless the run asks otherwise
 
 
 def token(secret: str, sub: str, role: str, ttl_seconds: int = 3600) -> str:
@@ -58,8 +59,13 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(children: Children, database_url: str, redis_url: str) -> AsyncIterator[Stack]:
-    """Migrate, start the three services, wait until they are ready; stop them and delete the stream after."""
+async def running_stack(
+    children: Children, database_url: str, redis_url: str, command_workers: int | None = None
+) -> AsyncIterator[Stack]:
+    """Migrate, start the three services, wait until they are ready; stop them and delete the stream after.
+
+    ``command_workers`` sets the command API's WEB_CONCURRENCY (default: its own default).
+    """
     stack = Stack(
         database_url=database_url,
         stream=f"bench.{uuid.uuid4().hex[:12]}.events",
@@ -87,6 +93,8 @@ async def running_stack(children: Children, database_url: str, redis_url: str) -
         }
         for name, (program, verb) in commands.items():
             env = stack.env | {"PORT": str(stack.ports[name])}
+            if command_workers and name == "command-api":  # uvicorn reads it too: only for the command API
+                env["WEB_CONCURRENCY"] = str(command_workers)
             stack.pids[name] = children.start(name, [str(BIN / program), verb], env).pid
         for name in SERVICES:
             await wait_http(stack.url(name) + "/ready", children.running[name])

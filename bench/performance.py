@@ -57,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 s per figure instead of 10")
     parser.add_argument("--seconds", type=float, help="seconds per figure (default 10, --quick 5)")
+    parser.add_argument("--command-workers", type=int, help="the command API's WEB_CONCURRENCY (default: its own)")
     parser.add_argument("--server", default=os.environ.get("TEST_DATABASE_URL") or machine.DEFAULT_SERVER)
     parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL") or machine.DEFAULT_REDIS)
     args = parser.parse_args()
