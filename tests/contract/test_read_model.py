@@ -12,7 +12,7 @@ from tests.unit.projector.scenarios import T0, Ticket, busy_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_readmodel.postgres import PostgresReadModel
-from ticket_readmodel.projection import canonical, project
+from ticket_readmodel.projection import canonical, project, project_all
 from ticket_readmodel.read_model import Halt, InvalidCursor, ReadModel, TicketQuery
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_workflow import Event, fold
@@ -181,6 +181,25 @@ class ReadModelContract:
         assert await read_model.recorded_halt() is None
         assert before != await read_model.content_hash()
 
+    async def test_a_batch_written_at_once_equals_its_events_saved_one_by_one(self, read_model: ReadModel) -> None:
+        tickets = busy_day()
+        events = interleaved(tickets)
+        await apply(read_model, events[:2])
+        async with read_model.transaction() as tx:
+            checkpoint = await tx.checkpoint()
+            states = await tx.tickets({e.stream_id for e in events[2:]} | {"nope"})
+            assert set(states) == {e.stream_id for e in events[:2]}  # only the tickets that exist
+            effects = project_all(events[2:], states)
+            await tx.write(effects)
+            await tx.advance(effects.position)
+        assert checkpoint == events[1].position and await read_model.checkpoint() == events[-1].position
+        for t in tickets:
+            stored = await read_model.ticket(t.ticket_id)
+            assert stored is not None and canonical(stored) == canonical(fold(t.events))  # type: ignore[arg-type]
+            assert [h.to_event() for h in await read_model.history(t.ticket_id)] == t.events
+        stats = await read_model.stats()
+        assert stats.by_place == {"resolved": 1, "new": 2}
+
 
 class TestPostgresReadModel(ReadModelContract):
     @pytest.fixture
@@ -212,6 +231,25 @@ async def test_both_adapters_hash_the_same_content_alike(database_url: str, tmp_
             await model.migrate()
             await apply(model, events)
         assert await postgres.content_hash() == await sqlite.content_hash()
+    finally:
+        await pool.close()
+        await db.close()
+
+
+async def test_a_batch_and_one_event_at_a_time_give_the_same_read_model(database_url: str, tmp_path: Path) -> None:
+    events = interleaved(busy_day())
+    pool = await create_pool(database_url, max_size=2)
+    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    try:
+        one_by_one, batched = PostgresReadModel(pool, "read_model"), SqliteReadModel(db)
+        for model in (one_by_one, batched):
+            await model.migrate()
+        await apply(one_by_one, events)
+        async with batched.transaction() as tx:
+            effects = project_all(events, await tx.tickets({e.stream_id for e in events}))
+            await tx.write(effects)
+            await tx.advance(effects.position)
+        assert await one_by_one.content_hash() == await batched.content_hash()
     finally:
         await pool.close()
         await db.close()

@@ -141,6 +141,24 @@ async def write(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
     await add_counts(conn, q, effects)
 
 
+async def copy_rows(
+    conn: asyncpg.Connection, schema: str, table: str, fields: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """COPY rows into a table nobody else writes (a rebuild's fresh schema); needs :func:`binary_jsonb`."""
+    await conn.copy_records_to_table(table, schema_name=schema, columns=fields, records=rows)
+
+
+async def binary_jsonb(conn: asyncpg.Connection) -> None:
+    """jsonb as pre-encoded text in both directions on ``conn``: COPY sends every column in binary."""
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        format="binary",
+        encoder=lambda text: b"\x01" + text.encode(),
+        decoder=lambda data: orjson.loads(data[1:]),
+    )
+
+
 async def add_counts(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
     """Add the batch's increments to ``daily_stats`` and ``place_counts`` (keys in order: no lock cycles).
 

@@ -50,7 +50,11 @@ async def _rebuild(settings: ProjectorSettings) -> RebuildReport:
     store_pool = pool if settings.store_url == settings.database_url else await create_pool(settings.store_url)
     try:
         return await rebuild(
-            pool, PostgresEventStore(store_pool), settings.read_model_schema, batch_size=settings.batch_size
+            pool,
+            PostgresEventStore(store_pool),
+            settings.read_model_schema,
+            store_pool=store_pool,
+            batch_size=settings.batch_size,
         )
     finally:
         await pool.close()

@@ -1,25 +1,41 @@
 """Rebuild the read model from the event store alone, then switch to it without downtime for readers.
 
-1. A fresh schema ``<schema>_rebuild`` gets the read-model tables and every event of the store, in batches,
-   while the live projector and the query API keep using ``<schema>``.
-2. Then, in one transaction: lock the live checkpoint table (live projectors wait), project the tail that
+1. A fresh schema ``<schema>_rebuild`` gets the read-model tables, then the whole log is replayed into it in
+   large pages: each page is projected in memory (the same :func:`project_all` as incremental processing) while
+   the next one is read, its history goes in with one COPY, and each ticket is written once, at its final
+   state, at the end. The live projector and the query API keep using ``<schema>`` meanwhile.
+2. What the store received during the replay is applied by the incremental projector.
+3. Then, in one transaction: lock the live checkpoint table (live projectors wait), project the tail that
    arrived meanwhile, drop the live schema and rename the fresh one into its place. Readers wait for that
    commit (milliseconds) and then read the new tables; waiting projectors continue from the new checkpoint.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
+import orjson
 
-from ticket_readmodel.postgres import PostgresReadModel, checked_schema
+from ticket_eventstore.postgres import init_connection
+from ticket_readmodel import bulk
+from ticket_readmodel.listing import TICKET_COLUMNS
+from ticket_readmodel.postgres import PROJECTION, PostgresReadModel, checked_schema, ticket_of
+from ticket_readmodel.projection import Effects, ProjectionError, project_all
+from ticket_readmodel.read_model import Halt
+from ticket_workflow import Event, EventMetadata, TicketState
 from ticket_workflow.ports import EventStore
 
-from .projector import Projector
+from .projector import ProjectionHalted, Projector
 
 log = logging.getLogger("ticket_projector.rebuild")
+
+PAGE_SIZE = 10_000
+KEEP_TICKETS = 100_000  # rows held in memory during the replay; beyond that they are written and dropped
 
 
 @dataclass(frozen=True)
@@ -29,16 +45,37 @@ class RebuildReport:
     content_hash: str
 
 
-async def rebuild(pool: asyncpg.Pool, store: EventStore, schema: str, *, batch_size: int = 1000) -> RebuildReport:
+async def rebuild(
+    pool: asyncpg.Pool,
+    store: EventStore,
+    schema: str,
+    *,
+    store_pool: asyncpg.Pool | None = None,
+    batch_size: int = 1000,
+    page_size: int = PAGE_SIZE,
+    keep_tickets: int = KEEP_TICKETS,
+) -> RebuildReport:
+    """``store_pool``, the event store's PostgreSQL, lets the replay read the log's rows straight from its table
+    (a third of the cost of building them through ``store``)."""
     live = PostgresReadModel(pool, schema)
     staging = checked_schema(f"{schema}_rebuild"[:63])
     await pool.execute(f'DROP SCHEMA IF EXISTS "{staging}" CASCADE')  # leftovers of an interrupted rebuild
     fresh = PostgresReadModel(pool, staging)
     await fresh.migrate()
     await live.migrate()
+    read = store.read_all if store_pool is None else LogPages(store_pool).read
+    async with pool.acquire() as conn:
+        await bulk.binary_jsonb(conn)
+        try:
+            restore = await _drop_indexes(conn, staging)
+            replayed = await Replay(conn, staging, keep_tickets).run(read, page_size)
+            for statement in restore:
+                await conn.execute(statement)
+        finally:
+            await init_connection(conn)  # the pool's own codecs again
     projector = Projector(fresh, store, batch_size=batch_size, attempts=1)
-    bulk = await projector.catch_up()
-    log.info("rebuilt %s up to position %d; switching over", staging, bulk)
+    bulk_position = await projector.catch_up()
+    log.info("replayed %s up to position %d, then %d; switching over", staging, replayed, bulk_position)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(f'LOCK TABLE "{schema}".checkpoint IN ACCESS EXCLUSIVE MODE')
         final = await projector.catch_up()
@@ -46,3 +83,151 @@ async def rebuild(pool: asyncpg.Pool, store: EventStore, schema: str, *, batch_s
         await conn.execute(f'ALTER SCHEMA "{staging}" RENAME TO "{schema}"')
     log.info("read model %s rebuilt from the event store up to position %d", schema, final)
     return RebuildReport(schema=schema, checkpoint=final, content_hash=await live.content_hash())
+
+
+class Replay:
+    """The whole log into an empty schema nobody else writes: no checkpoint lock, no upserts per event."""
+
+    def __init__(self, conn: asyncpg.Connection, schema: str, keep_tickets: int) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.q = f'"{schema}".'
+        self.keep_tickets = max(1, keep_tickets)
+        self.states: dict[str, TicketState] = {}
+        self.latest: dict[str, int] = {}  # ticket -> position of its last event, for the rows held
+        self.written = False  # some rows were written early: a ticket not held may be in the table
+        self.totals = Effects()
+
+    async def run(self, read: Callable[[int, int], Awaitable[list[Event]]], page_size: int) -> int:
+        """Replay everything the store holds now; returns the last position replayed."""
+        position = 0
+        reading = asyncio.ensure_future(read(0, page_size))
+        copying: asyncio.Future[None] | None = None
+        try:
+            while page := await reading:
+                position = page[-1].position or 0
+                reading = asyncio.ensure_future(read(position, page_size))  # read while projecting
+                await asyncio.sleep(0)  # sends the read before the CPU-bound projection starts
+                if self.written and copying is not None:
+                    await copying  # the rows written early are read back on the same connection
+                effects = await self._project(page)
+                if copying is not None:
+                    await copying
+                rows = [bulk.history_row(e) for e in effects.events]
+                copying = asyncio.ensure_future(
+                    bulk.copy_rows(self.conn, self.schema, "history", bulk.HISTORY_FIELDS, rows)
+                )
+                if len(self.states) > self.keep_tickets:
+                    await copying
+                    await self._write_tickets()
+            if copying is not None:
+                await copying
+        finally:
+            for task in (reading, copying):
+                if task is not None and not task.done():
+                    task.cancel()
+        await self._write_tickets(final=True)
+        await bulk.add_counts(self.conn, self.q, self.totals)
+        await self.conn.execute(
+            f"UPDATE {self.q}checkpoint SET position = $2 WHERE projection = $1", PROJECTION, position
+        )
+        return position
+
+    async def _project(self, page: list[Event]) -> Effects:
+        if self.written:
+            await self._load({e.stream_id for e in page} - self.states.keys())
+        try:
+            effects = project_all(page, self.states)
+        except ProjectionError as failure:
+            event = next(e for e in page if e.position == failure.position)
+            halt = Halt(
+                position=failure.position,
+                reason=failure.reason,
+                event_type=event.type,
+                ticket_id=event.stream_id,
+                halted_at=datetime.now(UTC),
+            )
+            log.error("rebuild stopped at position %d: %s", failure.position, failure.reason)
+            raise ProjectionHalted(halt) from failure
+        for ticket_id, (_, last) in effects.tickets.items():
+            self.latest[ticket_id] = last
+        for day, (created, resolved) in effects.days.items():
+            counts = self.totals.days.setdefault(day, [0, 0])
+            counts[0] += created
+            counts[1] += resolved
+        for place, delta in effects.places.items():
+            self.totals.places[place] = self.totals.places.get(place, 0) + delta
+        return effects
+
+    async def _load(self, ticket_ids: set[str]) -> None:
+        if ticket_ids:
+            rows = await self.conn.fetch(
+                f"SELECT {TICKET_COLUMNS} FROM {self.q}tickets WHERE id = ANY($1::text[])", list(ticket_ids)
+            )
+            self.states.update((row["id"], ticket_of(row)) for row in rows)
+
+    async def _write_tickets(self, *, final: bool = False) -> None:
+        """Write the rows held (COPY when no row was written before, else an upsert) and let them go."""
+        rows = [bulk.ticket_row(state, self.latest[i]) for i, state in self.states.items()]
+        if rows and not self.written and final:
+            await bulk.copy_rows(self.conn, self.schema, "tickets", bulk.TICKET_FIELDS, rows)
+        elif rows:
+            await self.conn.execute(bulk.upsert_tickets_sql(self.q), *bulk.columns(rows, len(bulk.TICKET_TYPES)))
+            self.written = True
+        self.states.clear()
+        self.latest.clear()
+
+
+class LogPages:
+    """Pages of the event log read straight from its table, JSON decoded with orjson."""
+
+    SQL = (
+        "SELECT position, event_id::text, stream_id, version, type, data::text, metadata::text, occurred_at "
+        "FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+    )
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def read(self, after: int, limit: int) -> list[Event]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(self.SQL, after, limit)
+        return [
+            Event(
+                id=event_id,
+                stream_id=stream_id,
+                type=kind,
+                version=version,
+                timestamp=occurred_at,
+                data=orjson.loads(data),
+                metadata=EventMetadata.model_validate(orjson.loads(metadata)),
+                position=position,
+            )
+            for position, event_id, stream_id, version, kind, data, metadata, occurred_at in rows
+        ]
+
+
+async def _drop_indexes(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """Drop what the replay does not need of the fresh tables' indexes; returns the statements that restore them.
+
+    Rows go in three times faster without them, and building each index once at the end costs less than that.
+    The tickets keep their primary key: rows written early are upserted and read back by it.
+    """
+    constraints = await conn.fetch(
+        "SELECT c.conname, c.conrelid::regclass::text AS tbl, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c "
+        "WHERE c.connamespace = $1::regnamespace AND c.contype IN ('p', 'u') AND c.conrelid = $2::regclass",
+        schema,
+        f'"{schema}".history',
+    )
+    indexes = await conn.fetch(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = $1 "
+        "AND i.tablename IN ('history', 'tickets') AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.connamespace = $1::regnamespace AND c.conname = i.indexname)",
+        schema,
+    )
+    for c in constraints:
+        await conn.execute(f'ALTER TABLE {c["tbl"]} DROP CONSTRAINT "{c["conname"]}"')
+    for i in indexes:
+        await conn.execute(f'DROP INDEX "{schema}"."{i["indexname"]}"')
+    restore = [f'ALTER TABLE {c["tbl"]} ADD CONSTRAINT "{c["conname"]}" {c["def"]}' for c in constraints]
+    return restore + [i["indexdef"] for i in indexes]
