@@ -38,7 +38,7 @@ stack: install
 	$(BIN)/python deploy/stack.py
 
 # Benchmarks print figures; they never assert a speed (bench/README.md, docs/performance.md).
-# Every figure against its reference in one table, in well under 10 minutes; `make bench-quick` in about 2.
+# Every figure against its reference in one table, in about 2.5 minutes; `make bench-quick` in about 1.5.
 bench: install
 	@bench/bench-deps.sh
 	$(BIN)/python bench/performance.py $(BENCH_ARGS)

@@ -1,8 +1,8 @@
 """``make bench``: every performance figure of the system in one run, against its reference, in one table.
 
-    make bench                     # about 3 minutes: 10 s per figure
-    make bench-quick               # about 2 minutes: 5 s per figure
-    .venv/bin/python bench/performance.py [--quick] [--seconds S] [--server URL] [--redis URL]
+    make bench                     # about 2.5 minutes: 10 s per figure
+    make bench-quick               # about 1.5 minutes: 5 s per figure
+    .venv/bin/python bench/performance.py [--quick] [--seconds S] [--command-workers N] [--server URL] [--redis URL]
 
 References first (raw appends with pgbench, a bare FastAPI + asyncpg app, the eventsourcing library), then our
 services as real processes over HTTP with real JWTs. Every database is a throwaway one on the server of
