@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import statistics
 import sys
 import time
 from pathlib import Path
 
+import httpx
 from harness import group_rss_mb, throwaway_database, transactions
 from our_stack import SERVICES, Stack, idle_streams, running_stack, store_position, ticket_ids, wait_drained
 from references import CREATE_BODY, WARM_UP_SECONDS
@@ -21,6 +23,8 @@ from session import Run, say
 BIN = Path(sys.executable).parent
 LIST_TICKETS = 3000  # the list figure needs at least this many tickets in the read model
 IDLE_CLIENTS = 200
+LONG_HISTORY = 1000  # events on the ticket whose command cost is compared with a new ticket's
+SAMPLED_COMMANDS = 200
 # PostgreSQL 15 flushes a backend's counters to pg_stat_database up to 10 s after it went idle, so the
 # transaction count of a window only holds what happened in it once the load before has been quiet that long.
 STATS_SETTLE_SECONDS = 11.0
@@ -37,6 +41,7 @@ async def ours(run: Run) -> None:
         await run.attempt("create burst, then drain", lambda: creates(run, s))
         await run.attempt("transitions on distinct tickets", lambda: transitions(run, s))
         await run.attempt("reads", lambda: reads(run, s))
+        await run.attempt(f"a command on a ticket with {LONG_HISTORY:,} events", lambda: long_history(run, s))
         await run.attempt(f"database load of {IDLE_CLIENTS} idle live-update clients, memory", lambda: idle(run, s))
         await run.attempt("rebuild", lambda: rebuild(run, s))
         for name in SERVICES:
@@ -97,6 +102,46 @@ async def reads(run: Run, stack: Stack) -> None:
     run.record("get", await run.load.wrk(query, script="per_ticket", mode="get", ids=ids, token=stack.agent))
     run.tickets = len(await ticket_ids(stack.database_url))
     run.record("list", await run.load.wrk(query + "/api/support-ticket?limit=50", token=stack.agent))
+
+
+async def long_history(run: Run, stack: Stack) -> None:
+    """p50 of one command at a time on a ticket with ``LONG_HISTORY`` events and on a new ticket.
+
+    A customer and an agent take turns (request info, customer reply), each turn two events, so both tickets
+    stay in ``in_progress``/``pending_customer`` and every command is a real transition.
+    """
+    customer, agent = stack.customer, stack.agent
+    command = stack.url("command-api")
+    async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+
+        async def post(path: str, token: str, body: dict[str, object]) -> dict[str, object]:
+            answer = await client.post(command + path, json=body, headers={"Authorization": f"Bearer {token}"})
+            answer.raise_for_status()
+            reply: dict[str, object] = answer.json()
+            return reply
+
+        async def new_ticket() -> str:
+            ticket = str((await post("/api/support-ticket", customer, {"subject": "history"}))["aggregate_id"])
+            for transition in ("assign", "start_work"):
+                await post(f"/api/{transition}", agent, {"aggregate_id": ticket})
+            return ticket
+
+        async def turns(ticket: str, count: int) -> list[float]:
+            took = []
+            for _ in range(count // 2):
+                for transition, token in (("request_info", agent), ("customer_reply", customer)):
+                    began = time.perf_counter()
+                    await post(f"/api/{transition}", token, {"aggregate_id": ticket})
+                    took.append((time.perf_counter() - began) * 1000)
+            return took
+
+        long_ticket = await new_ticket()
+        await turns(long_ticket, LONG_HISTORY - 3)
+        sampled_long = await turns(long_ticket, SAMPLED_COMMANDS)
+        sampled_new = await turns(await new_ticket(), SAMPLED_COMMANDS)
+    run.figures["long_history_p50"] = long_p50 = statistics.median(sampled_long)
+    run.figures["new_ticket_p50"] = new_p50 = statistics.median(sampled_new)
+    say(f"  p50 {long_p50:.2f} ms at {LONG_HISTORY:,}+ events, {new_p50:.2f} ms on a new ticket")
 
 
 async def idle(run: Run, stack: Stack) -> None:
