@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-import orjson
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -30,6 +28,7 @@ from ticket_workflow.ports import EventStore, StoreUnavailable
 
 from . import freshness
 from .checkpoints import CheckpointWatch
+from .connections import ReadConnections
 from .listener import CheckpointListener
 from .routes import create_router
 from .settings import QuerySettings
@@ -70,13 +69,15 @@ def create_app(
             yield
             return
         async with AsyncExitStack() as pools:
-            pool = await read_pool(settings.database_url)
-            pools.push_async_callback(pool.close)
-            store_pool = pool
-            if settings.store_url != settings.database_url:
-                store_pool = await create_pool(settings.store_url, max_size=2)
-                pools.push_async_callback(store_pool.close)
-            holder["read_model"] = PostgresReadModel(pool, settings.read_model_schema)
+            try:
+                connections = await ReadConnections.open(settings.database_url)
+            except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
+                raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
+            pools.push_async_callback(connections.close)
+            store_pool = await create_pool(settings.store_url, max_size=2)
+            pools.push_async_callback(store_pool.close)
+            # The read model only fetches through its pool: the lean connections stand in for asyncpg's.
+            holder["read_model"] = PostgresReadModel(cast(asyncpg.Pool, connections), settings.read_model_schema)
             holder["event_store"] = PostgresEventStore(store_pool)
             listener = CheckpointListener(settings.database_url, settings.read_model_schema, watch)
             listening = asyncio.create_task(listener.run(), name="checkpoint-listener")
@@ -122,30 +123,6 @@ def create_app(
         return JSONResponse({"status": "ready", "projected_position": projected} | await _lag(holder, projected))
 
     return app
-
-
-async def read_pool(dsn: str) -> asyncpg.Pool:
-    """Connections for reads only: json decoded by orjson, and no reset query on release (a read leaves no
-    session state behind; an unfinished transaction is still rolled back by the pool)."""
-
-    async def init(conn: asyncpg.Connection) -> None:
-        for kind in ("json", "jsonb"):
-            await conn.set_type_codec(kind, encoder=json.dumps, decoder=_loads, schema="pg_catalog")
-
-    async def keep_session(conn: asyncpg.Connection) -> None:
-        return None
-
-    try:
-        return await asyncpg.create_pool(dsn, min_size=1, max_size=10, init=init, reset=keep_session)
-    except (TimeoutError, OSError, asyncpg.PostgresConnectionError) as exc:
-        raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
-
-
-def _loads(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # beyond orjson's range (integers over 64 bits): the standard decoder copes
-        return json.loads(text)
 
 
 async def _stopped(task: asyncio.Task[None]) -> None:
