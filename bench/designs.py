@@ -16,12 +16,20 @@ from typing import Any
 
 import asyncpg
 
-# The shipped insert statement and its argument builder, so every design writes rows the same way.
-from ticket_eventstore.postgres import _INSERT, NOTIFY_CHANNEL, PostgresEventStore, _columns
+# The shipped row shape and argument builder, so every design writes rows the same way.
+from ticket_eventstore.postgres import NOTIFY_CHANNEL, PostgresEventStore, _columns
 from ticket_workflow import Event
 from ticket_workflow.ports import ConcurrencyConflict
 
 BATCH = 500  # rows per reader query, as the relay and projector read
+_INSERT = """
+INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
+SELECT nextval('events_position_seq'), e.event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.occurred_at
+FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+     WITH ORDINALITY AS e(event_id, stream_id, version, type, data, metadata, occurred_at, n)
+ORDER BY e.n
+RETURNING position
+"""
 _VERSION = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1"
 _BY_POSITION = f"SELECT event_id, position FROM events WHERE position > $1 ORDER BY position LIMIT {BATCH}"
 

@@ -14,6 +14,7 @@ Every wait is bounded (``DatabaseTimeouts``): a stuck appender loses the lock wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -144,16 +145,21 @@ class PostgresEventStore:
                     append.fail(single)
 
     async def _write_together(self, batch: list[PendingAppend]) -> None:
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK)
-            verdicts = admit(batch, await _versions(conn, batch), await _taken_keys(conn, batch))
-            admitted = [a for a, verdict in zip(batch, verdicts, strict=True) if verdict is None]
-            positions: list[int] = []
-            if admitted:
-                await _record_responses(conn, [a.response for a in admitted if a.response is not None])
-                rows = await conn.fetch(_INSERT, *_columns([e for a in admitted for e in a.events]))
-                positions = [r["position"] for r in rows]
-                await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(positions[-1]))
+        """Four round trips, however many appends: begin and lock, check, write, commit."""
+        async with self._connection() as conn:
+            # The check is a statement of its own: under READ COMMITTED its snapshot is taken once the lock is
+            # granted, so it sees every append that committed before this one could start writing.
+            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK})")
+            try:
+                verdicts = admit(batch, *await _current(conn, batch))
+                admitted = [a for a, verdict in zip(batch, verdicts, strict=True) if verdict is None]
+                positions = await _write(conn, admitted) if admitted else []
+                await conn.execute("COMMIT")
+            except BaseException:
+                if not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.execute("ROLLBACK")
+                raise
         drawn = iter(positions)
         for append, verdict in zip(batch, verdicts, strict=True):
             if verdict is not None:
@@ -208,16 +214,6 @@ class PostgresEventStore:
         return value
 
 
-_INSERT = """
-INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
-SELECT nextval('events_position_seq'), e.event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.occurred_at
-FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
-     WITH ORDINALITY AS e(event_id, stream_id, version, type, data, metadata, occurred_at, n)
-ORDER BY e.n
-RETURNING position
-"""
-
-
 def _columns(events: Sequence[Event]) -> tuple[list[Any], ...]:
     return (
         [e.id for e in events],
@@ -230,40 +226,66 @@ def _columns(events: Sequence[Event]) -> tuple[list[Any], ...]:
     )
 
 
-async def _versions(conn: asyncpg.Connection, batch: Sequence[PendingAppend]) -> dict[str, int]:
-    """The current version of every stream the batch appends to (streams without events are absent)."""
-    rows = await conn.fetch(
-        "SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id",
-        sorted({a.stream_id for a in batch}),
-    )
-    return {r["stream_id"]: r["version"] for r in rows}
-
-
-async def _taken_keys(conn: asyncpg.Connection, batch: Sequence[PendingAppend]) -> set[tuple[str, str]]:
+async def _current(
+    conn: asyncpg.Connection, batch: Sequence[PendingAppend]
+) -> tuple[dict[str, int], set[tuple[str, str]]]:
+    """In one query: the version of every stream the batch appends to (absent: no events yet), and which of its
+    idempotency keys are already recorded."""
     keys = [a.key for a in batch if a.key is not None]
-    if not keys:
-        return set()
     rows = await conn.fetch(
-        "SELECT k.actor, k.key FROM idempotency_keys k "
-        "JOIN unnest($1::text[], $2::text[]) AS wanted(actor, key) USING (actor, key)",
+        _CURRENT,
+        sorted({a.stream_id for a in batch}),
         [actor for actor, _ in keys],
         [key for _, key in keys],
     )
-    return {(r["actor"], r["key"]) for r in rows}
+    versions = {r["name"]: r["version"] for r in rows if r["version"] is not None}
+    taken = {(r["name"], r["key"]) for r in rows if r["version"] is None}
+    return versions, taken
 
 
-async def _record_responses(conn: asyncpg.Connection, responses: Sequence[RecordedResponse]) -> None:
-    if not responses:
-        return
-    await conn.execute(
-        "INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::json[])",
+_CURRENT = """
+SELECT stream_id AS name, NULL AS key, max(version) AS version FROM events
+ WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
+UNION ALL
+SELECT k.actor, k.key, NULL FROM idempotency_keys k
+  JOIN unnest($2::text[], $3::text[]) AS wanted(actor, key) USING (actor, key)
+"""
+
+
+async def _write(conn: asyncpg.Connection, admitted: Sequence[PendingAppend]) -> list[int]:
+    """Insert the admitted appends' events and answers and announce the last position, in one statement."""
+    responses = [a.response for a in admitted if a.response is not None]
+    rows = await conn.fetch(
+        _WRITE,
+        *_columns([e for a in admitted for e in a.events]),
         [r.actor for r in responses],
         [r.key for r in responses],
         [r.request_hash for r in responses],
         [r.status_code for r in responses],
         [r.body for r in responses],
+        NOTIFY_CHANNEL,
     )
+    return [r["position"] for r in rows]
+
+
+# Positions are drawn in the order of the events (nextval runs after the sort), inside the append lock.
+_WRITE = """
+WITH answers AS (
+    INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body)
+    SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::int[], $12::json[])
+), inserted AS (
+    INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
+    SELECT nextval('events_position_seq'), e.event_id, e.stream_id, e.version, e.type, e.data, e.metadata,
+           e.occurred_at
+      FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+           WITH ORDINALITY AS e(event_id, stream_id, version, type, data, metadata, occurred_at, n)
+     ORDER BY e.n
+    RETURNING position
+), announced AS (
+    SELECT pg_notify($13, max(position)::text) FROM inserted
+)
+SELECT position FROM inserted, announced ORDER BY position
+"""
 
 
 def _event(row: asyncpg.Record) -> Event:
