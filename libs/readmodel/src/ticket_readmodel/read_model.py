@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,6 +92,15 @@ times as aware datetimes, ``marking`` and ``messages`` as their JSON text (decod
 class TicketRowPage:
     items: list[TicketRow]
     next_cursor: str | None
+
+
+Known = Callable[[TicketRow], bool]
+"""Whether the caller already holds the ticket of a key row (``id``, ``version``, ``last_position``, ``marking``,
+``requester`` and the sort columns): then the row may come back with those columns only."""
+
+
+def nothing_known(key: TicketRow) -> bool:
+    return False
 
 
 class DayStats(BaseModel):
@@ -183,8 +192,9 @@ class ReadModel(Protocol):
         """The ticket as stored (what the query API serves), without the cost of a :class:`TicketState`."""
         ...
 
-    async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
-        """:meth:`list_tickets` as stored rows: the same tickets, order and cursor."""
+    async def list_ticket_rows(self, query: TicketQuery, *, known: Known = nothing_known) -> TicketRowPage:
+        """:meth:`list_tickets` as stored rows: the same tickets, order and cursor, read as one snapshot; rows
+        ``known`` to the caller may come back as their key columns only."""
         ...
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:

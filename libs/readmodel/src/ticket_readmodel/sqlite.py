@@ -21,7 +21,17 @@ from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, Message, 
 from . import digest
 from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
 from .projection import Change, Effects, HistoryEntry, priority_rank
-from .read_model import DayStats, Halt, Stats, TicketPage, TicketQuery, TicketRow, TicketRowPage
+from .read_model import (
+    DayStats,
+    Halt,
+    Known,
+    Stats,
+    TicketPage,
+    TicketQuery,
+    TicketRow,
+    TicketRowPage,
+    nothing_known,
+)
 
 PROJECTION = "tickets"
 
@@ -94,7 +104,8 @@ class SqliteReadModel:
         rows = await self._fetch(f"SELECT {TICKET_COLUMNS} FROM rm_tickets WHERE id = ?", (ticket_id,))
         return row_of(rows[0]) if rows else None
 
-    async def list_ticket_rows(self, query: TicketQuery) -> TicketRowPage:
+    async def list_ticket_rows(self, query: TicketQuery, *, known: Known = nothing_known) -> TicketRowPage:
+        # Whole rows always: the file is local, there is nothing to save by reading keys first.
         return row_page_of(query, [row_of(r) for r in await self._listed(query)])
 
     async def _listed(self, query: TicketQuery) -> list[Any]:

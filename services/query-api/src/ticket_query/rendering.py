@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import orjson
 from fastapi.responses import Response
 
-from ticket_readmodel.read_model import TicketRow
+from ticket_readmodel.read_model import Known, TicketRow
 from ticket_workflow import Actor, TicketState, may_view, seed_view
 
 KEPT = 20_000  # renderings kept, least recently used dropped first (a few hundred bytes to a few KB each)
@@ -51,16 +51,44 @@ class Renderings:
 
     def __init__(self, kept: int = KEPT) -> None:
         self._kept = kept
-        self._rendered: OrderedDict[tuple[str, int, int], Rendered] = OrderedDict()
+        self._rendered: OrderedDict[Key, Rendered] = OrderedDict()
 
     def ticket(self, row: TicketRow, actor: Actor) -> bytes:
-        net = _net_view_of(row, actor)
-        rendered = self._of(row)
-        return b"".join((rendered.head, net.head, b',"available_transitions":', net.available, rendered.tail))
+        return b"".join(self._parts(row, self._of(row), actor))
 
-    def page(self, rows: list[TicketRow], next_cursor: str | None, actor: Actor) -> bytes:
-        items = b",".join(self.ticket(row, actor) for row in rows)
-        return b'{"items":[' + items + b'],"next_cursor":' + _dumps(next_cursor) + b"}"
+    def page(self, rows: list[TicketRow], next_cursor: str | None, actor: Actor, held: Held | None = None) -> bytes:
+        """The list answer; ``held`` has what :meth:`holder`'s test found, the other rows are whole."""
+        held = held or {}
+        parts = [b'{"items":[']
+        for row in rows:
+            rendered = held.get((row["id"], row["version"], row["last_position"])) or self._of(row)
+            parts += self._parts(row, rendered, actor)
+            parts.append(b",")
+        parts[-1] = b'],"next_cursor":' if rows else b'{"items":[],"next_cursor":'
+        parts += (_dumps(next_cursor), b"}")
+        return b"".join(parts)
+
+    def holder(self) -> tuple[Held, Known]:
+        """For a list read in two steps: the ``known`` test to hand the read model, which keeps what it found in
+        the returned dict, so that an entry dropped from here meanwhile is still at hand when the page is written."""
+        held: Held = {}
+        rendered_by_key = self._rendered
+
+        def known(row: TicketRow) -> bool:
+            key = (row["id"], row["version"], row["last_position"])
+            rendered = rendered_by_key.get(key)
+            if rendered is None:
+                return False
+            rendered_by_key.move_to_end(key)
+            held[key] = rendered
+            return True
+
+        return held, known
+
+    @staticmethod
+    def _parts(row: TicketRow, rendered: Rendered, actor: Actor) -> tuple[bytes, ...]:
+        net = net_view(row["marking"], actor.roles, row["requester"] == actor.sub)
+        return rendered.head, net.head, b',"available_transitions":', net.available, rendered.tail
 
     def _of(self, row: TicketRow) -> Rendered:
         key = (row["id"], row["version"], row["last_position"])
@@ -72,6 +100,10 @@ class Renderings:
         else:
             self._rendered.move_to_end(key)
         return rendered
+
+
+Key = tuple[str, int, int]  # id, version, position of the last event applied
+Held = dict[Key, Rendered]
 
 
 def may_see(row: TicketRow, actor: Actor) -> bool:

@@ -164,11 +164,12 @@ def create_router(
             limit=limit,
             cursor=cursor,
         )
+        held, known = renderings.holder()
         try:
-            page = await model().list_ticket_rows(query)
+            page = await model().list_ticket_rows(query, known=known)
         except InvalidCursor as exc:
             raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
-        return json_response(renderings.page(page.items, page.next_cursor, actor))
+        return json_response(renderings.page(page.items, page.next_cursor, actor, held))
 
     async def list_tickets_shortcut(request: Request) -> Response | None:
         arguments = list_arguments(request)
