@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ticket-projector", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="consume the event stream into the read models; health port on PORT")
-    commands.add_parser("rebuild", help="rebuild the read models from the event store and switch over")
+    rebuilding = commands.add_parser("rebuild", help="rebuild the read models from the event store and switch over")
+    rebuilding.add_argument(
+        "--content-hash",
+        action="store_true",
+        help="also print a hash of the rebuilt read model (compare it with another replica's or an earlier run's)",
+    )
     commands.add_parser("migrate", help="create or upgrade the read-model tables")
     args = parser.parse_args(argv)
     settings = ProjectorSettings()
@@ -31,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
     elif args.command == "rebuild":
-        print(json.dumps(asdict(asyncio.run(_rebuild(settings)))))
+        print(json.dumps(asdict(asyncio.run(_rebuild(settings, content_hash=args.content_hash)))))
     else:
         asyncio.run(_migrate(settings))
 
@@ -44,8 +49,7 @@ async def _migrate(settings: ProjectorSettings) -> None:
         await pool.close()
 
 
-async def _rebuild(settings: ProjectorSettings) -> RebuildReport:
-
+async def _rebuild(settings: ProjectorSettings, *, content_hash: bool) -> RebuildReport:
     pool = await create_pool(settings.database_url, max_size=4)
     store_pool = pool if settings.store_url == settings.database_url else await create_pool(settings.store_url)
     try:
@@ -55,6 +59,7 @@ async def _rebuild(settings: ProjectorSettings) -> RebuildReport:
             settings.read_model_schema,
             store_pool=store_pool,
             batch_size=settings.batch_size,
+            content_hash=content_hash,
         )
     finally:
         await pool.close()
