@@ -22,6 +22,7 @@ from . import bulk, digest
 from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
 from .projection import Change, Effects, HistoryEntry
 from .read_model import (
+    SORT_COLUMNS,
     DayStats,
     Halt,
     Known,
@@ -42,7 +43,7 @@ DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, text_mat
 ROW_COLUMNS = TICKET_COLUMNS.replace("marking,", "marking::text AS marking,").replace(
     "messages,", "messages::text AS messages,"
 )
-KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester, priority_rank, created_at, updated_at"
+KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester"  # and the sort's columns
 
 
 def read_model_migrations() -> list[migrations.Migration]:
@@ -118,7 +119,8 @@ class PostgresReadModel:
         if known is nothing_known:
             sql, params = list_sql(query, table, ROW_COLUMNS, DIALECT)
             return row_page_of(query, await self._pool.fetch(sql, *params))
-        sql, params = list_sql(query, table, KEY_COLUMNS, DIALECT)
+        sort_columns = ", ".join(c for c in SORT_COLUMNS[query.sort_key] if c != "id")
+        sql, params = list_sql(query, table, f"{KEY_COLUMNS}, {sort_columns}", DIALECT)
         keys: list[TicketRow] = await self._pool.fetch(sql, *params)
         unknown = [key for key in keys[: query.limit] if not known(key)]  # the one more only says a page follows
         if unknown:

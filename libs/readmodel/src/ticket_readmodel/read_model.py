@@ -96,7 +96,7 @@ class TicketRowPage:
 
 Known = Callable[[TicketRow], bool]
 """Whether the caller already holds the ticket of a key row (``id``, ``version``, ``last_position``, ``marking``,
-``requester`` and the sort columns): then the row may come back with those columns only."""
+``requester`` and the columns of the page's sort): then the row may come back with those columns only."""
 
 
 def nothing_known(key: TicketRow) -> bool:
