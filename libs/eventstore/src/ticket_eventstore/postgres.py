@@ -84,8 +84,14 @@ async def create_pool(
     min_size: int = 1,
     max_size: int = 10,
     timeouts: DatabaseTimeouts | None = None,
+    reset_sessions: bool = True,
     **kwargs: Any,
 ) -> asyncpg.Pool:
+    """``reset_sessions=False`` for pools whose users leave no session state behind (no SET, LISTEN or session
+    lock): a connection goes back to the pool without asyncpg's reset query, one round trip less per use. An
+    unfinished transaction is still rolled back on release."""
+    if not reset_sessions:
+        kwargs["reset"] = _keep_session
     if timeouts is not None:
         kwargs["server_settings"] = {**timeouts.server_settings(), **kwargs.get("server_settings", {})}
         kwargs.setdefault("command_timeout", timeouts.command or None)
@@ -93,6 +99,10 @@ async def create_pool(
         return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection, **kwargs)
     except _UNAVAILABLE as exc:
         raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    return None
 
 
 class PostgresEventStore:

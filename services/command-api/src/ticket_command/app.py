@@ -84,12 +84,16 @@ async def _connect_postgres(settings: Settings, runtime: Runtime, stack: context
         max_size=settings.db_pool_max_size,
         timeout=settings.db_connect_timeout,
         timeouts=timeouts,
+        reset_sessions=False,  # commands leave no session state behind (transaction-scoped locks only)
     )
     stack.push_async_callback(pool.close)
     if settings.migrate_on_start:
         async with pool.acquire() as conn:
             await conn.execute("SET statement_timeout = 0")  # a migration may take longer than a command
-            await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+            try:
+                await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+            finally:
+                await conn.execute("RESET statement_timeout")
     pg_store = PostgresEventStore(pool, acquire_timeout=timeouts.acquire, max_batch=settings.append_max_batch)
     runtime.service = CommandService(pg_store, cached_tickets=settings.cached_tickets)
     runtime.checks = {"postgres": health.postgres_check(pool), "migrations": health.migrations_check(pool)}
