@@ -131,7 +131,7 @@ class CommandService:
         for event in events:
             after = evolve(after, event)
         assert after is not None  # every accepted command writes at least one event
-        body = TicketChange.of(after, context.actor, position=None).model_dump(mode="json")
+        body = TicketChange.body(after, context.actor, position=None)
         stored = await self.store.append(
             command.ticket_id, version, events, response=self._response(context, status_code, body)
         )

@@ -50,7 +50,12 @@ class TicketChange(BaseModel):
 
     @classmethod
     def of(cls, state: TicketState, actor: Actor, position: int | None) -> TicketChange:
-        return cls(**seed_view(state, actor), position=position)
+        return cls(**cls.body(state, actor, position))
+
+    @staticmethod
+    def body(state: TicketState, actor: Actor, position: int | None) -> dict[str, Any]:
+        """The answer's JSON object, fields in the model's order, without building the model (every command)."""
+        return {"success": True, **seed_view(state, actor), "position": position}
 
 
 class TokenRequest(BaseModel):
