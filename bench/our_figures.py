@@ -1,7 +1,8 @@
 """The figures of our services, measured over HTTP in one throwaway database with one fresh stream.
 
 In order: a warm-up, the read ceiling (``/health``), a create burst and the drain after it, transitions on the
-tickets it created, reads, the database load of idle live-update clients with the services' memory, a rebuild.
+tickets it created, reads, a command on a long ticket, the database load of idle live-update clients with the
+services' memory; then, with the services stopped, a rebuild of the log grown to ``REBUILD_EVENTS``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 from harness import group_rss_mb, throwaway_database, transactions
 from our_stack import SERVICES, Stack, idle_streams, running_stack, store_position, ticket_ids, wait_drained
@@ -23,6 +25,7 @@ from session import Run, say
 BIN = Path(sys.executable).parent
 LIST_TICKETS = 3000  # the list figure needs at least this many tickets in the read model
 IDLE_CLIENTS = 200
+REBUILD_EVENTS = 100_000  # the replayed log's length (half with --quick)
 LONG_HISTORY = 1000  # events on the ticket whose command cost is compared with a new ticket's
 SAMPLED_COMMANDS = 200
 # PostgreSQL 15 flushes a backend's counters to pg_stat_database up to 10 s after it went idle, so the
@@ -32,22 +35,22 @@ STATS_SETTLE_SECONDS = 11.0
 
 async def ours(run: Run) -> None:
     args = run.args
-    async with (
-        throwaway_database(args.server, "ours") as url,
-        running_stack(run.children, url, args.redis, args.command_workers) as s,
-    ):
-        await run.attempt("warm-up", lambda: warm_up(run, s))
-        await run.attempt("query-api /health (the read ceiling)", lambda: health(run, s))
-        await run.attempt("create burst, then drain", lambda: creates(run, s))
-        await run.attempt("transitions on distinct tickets", lambda: transitions(run, s))
-        await run.attempt("reads", lambda: reads(run, s))
-        await run.attempt(f"a command on a ticket with {LONG_HISTORY:,} events", lambda: long_history(run, s))
-        await run.attempt(f"database load of {IDLE_CLIENTS} idle live-update clients, memory", lambda: idle(run, s))
-        await run.attempt("rebuild", lambda: rebuild(run, s))
-        for name in SERVICES:
-            code = run.children.running[name].poll()
-            if code is not None:  # a figure measured after this is not of the whole stack
-                run.failures.append(f"{name} exited with {code} during the run (see bench/results/logs/{name}.log)")
+    async with throwaway_database(args.server, "ours") as url:
+        async with running_stack(run.children, url, args.redis, args.command_workers) as s:
+            await run.attempt("warm-up", lambda: warm_up(run, s))
+            await run.attempt("query-api /health (the read ceiling)", lambda: health(run, s))
+            await run.attempt("create burst, then drain", lambda: creates(run, s))
+            await run.attempt("transitions on distinct tickets", lambda: transitions(run, s))
+            await run.attempt("reads", lambda: reads(run, s))
+            await run.attempt(f"a command on a ticket with {LONG_HISTORY:,} events", lambda: long_history(run, s))
+            await run.attempt(f"database load of {IDLE_CLIENTS} idle live-update clients, memory", lambda: idle(run, s))
+            for name in SERVICES:
+                code = run.children.running[name].poll()
+                if code is not None:  # a figure measured after this is not of the whole stack
+                    run.failures.append(f"{name} exited with {code} during the run (see bench/results/logs/{name}.log)")
+            env = s.env
+        # With the services stopped, so that the replay has the machine to itself as an operator's would.
+        await run.attempt("rebuild", lambda: rebuild(run, url, env))
 
 
 async def warm_up(run: Run, stack: Stack) -> None:
@@ -168,16 +171,43 @@ async def transactions_per_second(database_url: str, seconds: float) -> float:
     return (await transactions(database_url) - before) / (time.monotonic() - began)
 
 
-async def rebuild(run: Run, stack: Stack) -> None:
-    """``ticket-projector rebuild`` timed as a process, less a process start (timed with ``migrate``)."""
+async def rebuild(run: Run, database_url: str, env: dict[str, str]) -> None:
+    """``ticket-projector rebuild`` of a log of at least ``REBUILD_EVENTS`` (the run's tickets, copied under new
+    ids), timed as a process, less a process start (timed with ``migrate``)."""
+    wanted = REBUILD_EVENTS // (2 if run.args.quick else 1)
+    copies = await grow_log(database_url, wanted)
+    say(f"  the log: the run's events and {copies} copies of them under new ticket ids")
     projector = str(BIN / "ticket-projector")
     began = time.monotonic()
-    await run.children.run("projector-start", [projector, "migrate"], stack.env)
+    await run.children.run("projector-start", [projector, "migrate"], env)
     start = time.monotonic() - began
     began = time.monotonic()
-    output = await run.children.run("rebuild", [projector, "rebuild"], stack.env)
+    output = await run.children.run("rebuild", [projector, "rebuild"], env)
     elapsed = time.monotonic() - began
     report = json.loads(output.strip().splitlines()[-1])
-    run.events = report.get("checkpoint") or await store_position(stack.database_url)
+    run.events = report.get("checkpoint") or await store_position(database_url)
     run.figures["rebuild_rate"] = run.events / max(elapsed - start, 1e-3)
     say(f"  rebuilt {run.events:,} events in {elapsed:.2f} s ({start:.2f} s of it a process start)")
+
+
+async def grow_log(database_url: str, wanted: int) -> int:
+    """Copies of every ticket's events under new ticket ids until the log holds ``wanted`` events."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        have: int = await conn.fetchval("SELECT count(*) FROM events")
+        copies = max(0, math.ceil(wanted / max(have, 1)) - 1)
+        if copies:
+            await conn.execute(GROW, copies, await conn.fetchval("SELECT max(position) FROM events"))
+        return copies
+    finally:
+        await conn.close()
+
+
+GROW = """
+INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
+SELECT nextval('events_position_seq'), gen_random_uuid(), e.stream_id || '.' || k, e.version, e.type,
+       jsonb_set(e.data, '{aggregate_id}', to_jsonb(e.stream_id || '.' || k)), e.metadata, e.occurred_at
+  FROM events e CROSS JOIN generate_series(1, $1::int) AS k
+ WHERE e.position <= $2
+ ORDER BY k, e.position
+"""
