@@ -10,12 +10,13 @@ from ticket_service.auth import AuthError, AuthSettings, TokenVerifier, mint_tok
 from ticket_workflow import Actor
 
 SECRET = "s3cret-for-tests-only-0123456789abcdef"
-NOW = float(int(time.time()))  # PyJWT checks against the real clock
 
 
 class Clock:
+    """The verifier's clock, starting at the real time: PyJWT itself checks tokens against the real clock."""
+
     def __init__(self) -> None:
-        self.now = NOW
+        self.start = self.now = float(int(time.time()))
 
     def __call__(self) -> float:
         return self.now
@@ -43,12 +44,12 @@ def test_a_verified_token_is_remembered_until_its_expiry_plus_the_leeway() -> No
     clock = Clock()
     checker = verifier(clock, cache_seconds=3600)
     checked = checks(checker)
-    token = mint_token(SECRET, "alice", ["customer"], ttl_seconds=60, now=NOW)
+    token = mint_token(SECRET, "alice", ["customer"], ttl_seconds=60, now=clock.start)
     assert checker.verify(token).sub == "alice"
-    clock.now = NOW + 60 + 29
+    clock.now = clock.start + 60 + 29
     assert checker.verify(token).sub == "alice"
     assert checked == [token]
-    clock.now = NOW + 60 + 30  # where PyJWT, with the same leeway, starts refusing it
+    clock.now = clock.start + 60 + 30  # where PyJWT, with the same leeway, starts refusing it
     checker.verify(token)
     assert checked == [token, token]
 
