@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -333,9 +334,101 @@ async def test_a_page_is_one_round_trip_and_a_refused_entry_stops_it_without_a_g
 
     # Entries 1-2 are republished (skipped), 3 is refused: 4 must not be added behind the missing 3.
     later = await append_tickets(pg_store, 2)
-    args: list[str] = []
+    args: list[str] = ["0"]  # no check of where the stream ends
     for position, entry in [(1, "1-0"), (2, "2-0"), (later[0].position, "not-an-id"), (later[1].position, None)]:
         args += [entry or f"{position}-0", "1", "type", "Created"]
     reply = await script(keys=[stream], args=args)
     assert reply[0] == 0 and "Invalid stream ID" in reply[1]
     assert await entry_ids(redis_client, stream) == ids_of(written)
+
+
+async def test_a_stream_deleted_mid_publish_is_republished_without_a_hole(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    """A ``DEL`` between two pages used to let the next page recreate the stream from a later position."""
+    written = await append_tickets(pg_store, 6)
+    publisher = StreamPublisher(pg_store, redis_client, stream, batch_size=4)
+    read_all, pages = pg_store.read_all, 0
+
+    async def deleting_after_the_first_page(after: int, limit: int) -> list[Event]:
+        nonlocal pages
+        pages += 1
+        if pages == 2:
+            await redis_client.delete(stream)  # lost while the relay is between pages
+        return await read_all(after, limit)
+
+    pg_store.read_all = deleting_after_the_first_page  # type: ignore[method-assign]
+    await publisher.publish_pending()
+    assert await entry_ids(redis_client, stream) == ids_of(written)
+
+
+async def test_a_lost_stream_is_republished_within_the_trim_window_only(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    written = await append_tickets(pg_store, 10)  # 20 events
+    trimmer = StreamTrimmer(pg_store, redis_client, stream, max_len=5)
+    publisher = StreamPublisher(pg_store, redis_client, stream, batch_size=3, trimmer=trimmer)
+    await publisher.publish_pending()
+    await trimmer.trim(written[-1].position or 0)
+    await redis_client.delete(stream)
+    lengths: list[int] = []
+    add = publisher._add_script
+
+    async def measured(**kwargs: object) -> object:
+        reply = await add(**kwargs)  # type: ignore[arg-type]
+        lengths.append(await redis_client.xlen(stream))
+        return reply
+
+    publisher._add_script = measured  # type: ignore[assignment]
+    await publisher.publish_pending()
+    assert await entry_ids(redis_client, stream) == ids_of(written[-5:])
+    assert max(lengths) <= 5 + 3  # the window and one page, never all history
+
+
+async def test_a_stream_recreated_behind_the_published_end_is_refilled_and_ready_tells_the_lag(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str, relays: Relays
+) -> None:
+    """Deleted, then recreated empty by a consumer group (``MKSTREAM``) and fed again by later events."""
+    relay = relays.start()
+    before = await append_tickets(pg_store, 4)
+    await published(redis_client, stream, before)
+    await redis_client.delete(stream)
+    await redis_client.xgroup_create(stream, "late-reader", id="0", mkstream=True)
+    after = await append_tickets(pg_store, 3)
+    await published(redis_client, stream, before + after)
+    await eventually(lambda: _true(relay.status.lag == 0 and relay.status.last_error is None), what="lag 0")
+
+
+async def test_liveness_fails_once_the_relay_task_has_died(
+    pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    """``/health`` is what restarts a replica: it must fail when the relay task ended, not only ``/ready``."""
+    from types import SimpleNamespace
+
+    import httpx
+    from fastapi import FastAPI
+
+    from ticket_command import health
+    from ticket_eventstore.relay import Relay
+
+    async def broken() -> asyncpg.Connection:
+        raise SystemError("not a database error")
+
+    relay = Relay(broken, pg_store, redis_client)
+    died = asyncio.create_task(asyncio.sleep(0), name="relay")
+    app = FastAPI()
+    app.include_router(health.router)
+    app.state.commands = SimpleNamespace(checks={"relay": health.relay_check(relay, died)})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        await died
+        answer = await client.get("/health")
+        assert answer.status_code == 503 and "relay" in answer.json()["message"]
+        running = asyncio.create_task(relay.run(), name="relay")
+        app.state.commands.checks = {"relay": health.relay_check(relay, running)}
+        await asyncio.sleep(0.2)  # an unexpected error while campaigning is retried, not fatal
+        assert not running.done()
+        assert (await client.get("/health")).status_code == 200
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        assert (await client.get("/health")).status_code == 200  # stopped at shutdown: not a death

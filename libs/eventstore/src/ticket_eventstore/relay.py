@@ -7,8 +7,12 @@
   is not greater than the stream's last one, so a republish is a no-op and order is kept. A page of entries is
   added by one script call (one round trip), in order, and the script stops at the first entry Redis refuses
   for any other reason: a failure can never leave a gap behind a later entry.
-- **Where to resume** is read from Redis itself on every round (``last-generated-id``), not remembered: when
-  Redis loses its data, the relay republishes from where the stream now ends.
+- **Where to resume** is read from Redis itself on every round (``last-generated-id``), not remembered. A stream
+  that is gone, or that was recreated behind what was published (``DEL``, Redis restarted empty), is republished
+  from the start of the window the trimming promises, never all history at once, trimming as it goes so that
+  Redis does not reach ``maxmemory``. Each page checks, in the same script, that the stream still ends where the
+  previous page left it: a stream deleted mid-publish is noticed at once instead of growing again from a later
+  position with a hole below it.
 - **One active relay.** Replicas campaign for a PostgreSQL session advisory lock on a dedicated connection. The
   holder publishes; when its connection (or process) dies Postgres releases the lock and a standby takes over.
   A brief overlap is harmless: explicit IDs make the second publisher's entries no-ops.
@@ -85,14 +89,28 @@ class RelayStatus:
         }
 
 
+class StreamLost(Exception):
+    """The stream vanished or went back while a republish was under way."""
+
+
 class StreamPublisher:
     """Copies committed events the stream lacks from the store to the stream, in position order."""
 
-    def __init__(self, store: PostgresEventStore, redis: Redis, stream: str, *, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        redis: Redis,
+        stream: str,
+        *,
+        batch_size: int = 500,
+        trimmer: StreamTrimmer | None = None,
+    ) -> None:
         self.store = store
         self.redis = redis
         self.stream = stream
         self.batch_size = batch_size
+        self.trimmer = trimmer
+        self.published = 0  # the stream's end after this publisher's last page
         self._add_script = redis.register_script(ADD_IN_ORDER)
 
     async def stream_position(self) -> int:
@@ -107,15 +125,45 @@ class StreamPublisher:
 
     async def publish_pending(self) -> int:
         """Publish everything committed after the stream's end; returns how many entries were added."""
-        after = await self.stream_position()
+        added = 0
+        while True:
+            try:
+                return added + await self._publish_from(*await self._resume_point())
+            except StreamLost as exc:
+                log.warning("relay: %s; republishing the window", exc)
+
+    async def _resume_point(self) -> tuple[int, int, bool]:
+        """(position to publish after, where the stream ends now, whether the stream was lost). A stream lost or
+        recreated behind what was published resumes before the window the trimming keeps: events below it are
+        not promised to subscribers."""
+        end = await self.stream_position()
+        if end > 0 and end >= self.published:
+            return end, end, False
+        window = await self.trimmer.window_start(await self.store.last_position()) if self.trimmer else 1
+        start = max(end, window - 1)
+        if self.published:
+            log.warning(
+                "relay: stream %r ends at %d, below the %d published: republishing from position %d",
+                self.stream,
+                end,
+                self.published,
+                start + 1,
+            )
+        self.published = start
+        return start, end, True
+
+    async def _publish_from(self, after: int, expected: int, lost: bool) -> int:
         added = 0
         while events := await self.store.read_all(after, self.batch_size):
-            added += await self._add_in_order(events)
-            after = events[-1].position or after
+            added += await self._add_in_order(events, expected)
+            after = expected = events[-1].position or after
+            self.published = max(self.published, after)
+            if lost and self.trimmer is not None:
+                await self.trimmer.trim(after)  # a long republish never holds more than the window
         return added
 
-    async def _add_in_order(self, events: list[Event]) -> int:
-        args: list[str] = []
+    async def _add_in_order(self, events: list[Event], expected: int = 0) -> int:
+        args: list[str] = [str(expected)]
         for event in events:
             assert event.position is not None  # stored events always have one
             fields = encode(event)
@@ -125,15 +173,29 @@ class StreamPublisher:
         reply: Any = await self._add_script(keys=[self.stream], args=args)
         if len(reply) > 1:
             error = reply[1].decode() if isinstance(reply[1], bytes) else str(reply[1])
+            if error.startswith("LOST"):
+                raise StreamLost(f"stream {self.stream!r} {error[5:]} (expected to end at {expected} or later)")
             raise ResponseError(f"adding to {self.stream!r} stopped after {reply[0]} entries: {error}")
         return int(reply[0])
 
 
-# KEYS[1]: the stream; ARGV: per entry its id, its number of fields, then the fields' names and values. Adds the
-# entries in order; an id at or below the stream's last one is a republish and is skipped; any other refusal
-# stops the script, so that no later entry is added behind a missing one. Returns {added} or {added, error}.
+# KEYS[1]: the stream; ARGV[1]: the position the stream must end at or beyond (0: no check), then per entry its
+# id, its number of fields, then the fields' names and values. A stream that is gone or ends below ARGV[1] was
+# deleted or recreated since the last page: nothing is added ({0, "LOST ..."}). Adds the entries in order; an id
+# at or below the stream's last one is a republish and is skipped; any other refusal stops the script, so that no
+# later entry is added behind a missing one. Returns {added} or {added, error}.
 ADD_IN_ORDER = """
-local added, i = 0, 1
+local expected = tonumber(ARGV[1])
+if expected > 0 then
+  local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
+  if type(info) == 'table' and info.err then return {0, 'LOST is gone'} end
+  for j = 1, #info, 2 do
+    if info[j] == 'last-generated-id' and tonumber(string.match(info[j + 1], '^(%d+)')) < expected then
+      return {0, 'LOST was recreated, now ending at ' .. info[j + 1]}
+    end
+  end
+end
+local added, i = 0, 2
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 1])
   local command = {'XADD', KEYS[1], ARGV[i]}
@@ -177,6 +239,10 @@ class StreamTrimmer:
             return 0
         removed = await self.redis.eval(TRIM_ABOVE_CONSUMERS, 1, self.stream, cut)
         return int(removed)
+
+    async def window_start(self, last_position: int) -> int:
+        """The first position the stream promises to hold when it ends at ``last_position``."""
+        return max(1, await self._wanted_cut(last_position) or 1)
 
     async def _wanted_cut(self, last_position: int) -> int | None:
         """The lowest position to keep according to the configured limits (None: no limit applies)."""
@@ -246,8 +312,10 @@ class Relay:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.publisher = StreamPublisher(self.store, self.redis, s.stream, batch_size=s.batch_size)
         self.trimmer = StreamTrimmer(self.store, self.redis, s.stream, max_len=s.trim_max_len, max_age=s.trim_max_age)
+        self.publisher = StreamPublisher(
+            self.store, self.redis, s.stream, batch_size=s.batch_size, trimmer=self.trimmer
+        )
 
     @classmethod
     def for_dsn(cls, dsn: str, store: PostgresEventStore, redis: Redis, settings: RelaySettings) -> Relay:
@@ -266,6 +334,10 @@ class Relay:
                     await self._lead(conn)
                 except LeadershipLost as exc:
                     log.warning("relay: lost leadership (%s); campaigning again", exc)
+                except Exception as exc:  # whatever it was, the task lives on: a dead relay publishes nothing
+                    self.status.last_error = f"leading: {exc!r}"
+                    log.exception("relay: leading failed; campaigning again")
+                    await asyncio.sleep(self.settings.election_interval)
                 finally:
                     self.status.leader = False
                     await _close(conn)
@@ -281,7 +353,7 @@ class Relay:
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.settings.lock_key):
                     log.info("relay: this replica is now the publisher")
                     return conn
-            except _PG_ERRORS as exc:
+            except Exception as exc:  # any failure to connect or ask: try again, never end the task
                 self.status.last_error = f"election: {exc!r}"
                 if conn is not None:
                     await _close(conn)

@@ -19,9 +19,17 @@ router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
 
 
-@router.get("/health", summary="The process is alive")
-async def health() -> dict[str, Any]:
-    return {"status": "ok"}
+@router.get("/health", summary="The process is alive", responses={503: {"description": "A background task died"}})
+async def health(request: Request) -> JSONResponse:
+    """Liveness: 503 once a background task this process needs (the relay) has ended, so that the orchestrator
+    restarts it; a replica whose relay died would otherwise stay in service and never publish again."""
+    runtime = getattr(request.app.state, "commands", None)
+    checks = runtime.checks.values() if runtime is not None else ()
+    dead = [repr(name) for check in checks if (name := getattr(check, "dead_task", lambda: None)()) is not None]
+    if dead:
+        message = f"background task ended: {', '.join(dead)}"
+        return JSONResponse({"status": "dead", "code": "not_alive", "message": message}, status_code=503)
+    return JSONResponse({"status": "ok"})
 
 
 @router.get("/ready", summary="Ready to take commands", responses={503: {"description": "Not ready"}})
@@ -79,4 +87,9 @@ def relay_check(relay: Relay, task: asyncio.Task[None]) -> ReadinessCheck:
     async def check() -> tuple[bool, Any]:
         return (relay.status.running and not task.done()), relay.status.as_dict()
 
+    def dead_task() -> str | None:
+        """The task's name once it has ended on its own (cancelled at shutdown does not count)."""
+        return task.get_name() if task.done() and not task.cancelled() else None
+
+    check.dead_task = dead_task  # type: ignore[attr-defined]
     return check
