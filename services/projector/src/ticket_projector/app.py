@@ -28,9 +28,14 @@ def create_app(settings: ProjectorSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Support-ticket projector", version="0.1.0", lifespan=lifespan)
 
-    @app.get("/health", summary="The process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/health", summary="The process is alive and still consuming")
+    async def health(request: Request) -> JSONResponse:
+        # Liveness fails once the consuming task has ended, so that compose or Kubernetes restarts the process.
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is not None and not runtime.alive():
+            body = {"status": "dead", "code": "not_alive", "message": "the projector's consuming task has ended"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/ready", summary="Consuming, not halted; checkpoint and lag behind the event store")
     async def ready(request: Request) -> JSONResponse:

@@ -3,7 +3,8 @@
 - Each transaction locks the checkpoint, skips events at or below it, applies the rest, advances it: the read
   model and the checkpoint change together or not at all.
 - An event whose predecessors were never applied (entries trimmed or lost in transport) first triggers a
-  catch-up of the missing range straight from the event store.
+  catch-up of the missing range straight from the event store; while the store does not return the range up to
+  the delivered event, nothing is applied and the delivery is retried (``StoreBehind``).
 - An event the projection cannot apply (a poison event) is retried, then the projector halts at its position:
   it never skips it. ``halt`` says where and why, and the read model records it, so that it is still reported
   after a restart until the event is finally applied; an operator fixes the cause, restarts or rebuilds.
@@ -22,12 +23,16 @@ from datetime import UTC, datetime
 from ticket_readmodel.projection import ProjectionError, project_all
 from ticket_readmodel.read_model import Halt, ReadModel
 from ticket_workflow import Event
-from ticket_workflow.ports import EventStore
+from ticket_workflow.ports import EventStore, StoreUnavailable
 
 log = logging.getLogger("ticket_projector")
 
 
-__all__ = ["Halt", "ProjectionHalted", "Projector"]
+__all__ = ["Halt", "ProjectionHalted", "Projector", "StoreBehind"]
+
+
+class StoreBehind(StoreUnavailable):
+    """The event store does not hold events the stream delivered yet: retried, like a store that is down."""
 
 
 class ProjectionHalted(Exception):
@@ -85,6 +90,10 @@ class Projector:
         if self.store is not None and len(fresh) < last - checkpoint:
             log.info("gap between positions %d and %d: catching up from the event store", checkpoint, last)
             checkpoint = await self.catch_up(until=last)
+            if checkpoint < last:
+                # The delivered events come from the store, so a store that does not return them yet (a lagging
+                # replica, a stream from another store) may lack the missing ones too: wait, never skip them.
+                raise StoreBehind(f"the event store returned events up to {checkpoint}, not up to {last}")
             fresh = [e for e in fresh if _position(e) > checkpoint]
         if fresh:
             await self._apply(fresh)

@@ -105,20 +105,31 @@ class Runtime:
         return broker
 
     async def _run(self) -> None:
-        try:
-            await self.consumer.retrying(self.read_model.migrate)
-            await self._subscribe()
-            while True:
-                await asyncio.sleep(self.settings.supervise_seconds)
-                try:
+        """Subscribe, then supervise, until cancelled. Every error is retried, the first subscribe and
+        ``broker.start()`` included: the task ending would leave a process that answers but projects nothing."""
+        subscribed = False
+        delay = 0.1
+        while True:
+            try:
+                if not subscribed:
+                    await self.consumer.retrying(self.read_model.migrate)
+                    await self._subscribe()
+                    subscribed = True
+                else:
+                    await asyncio.sleep(self.settings.supervise_seconds)
                     await self.supervise()
-                    self.supervisor_error = None
-                except TRANSIENT as exc:
-                    self.supervisor_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("supervision round failed, trying again next round: %s", self.supervisor_error)
-        except Exception:
-            log.exception("the projector stopped")
-            raise
+                self.supervisor_error = None
+                delay = 0.1
+            except Exception as exc:
+                self.supervisor_error = f"{type(exc).__name__}: {exc}"
+                unexpected = not isinstance(exc, TRANSIENT)
+                log.warning("supervision failed, trying again: %s", self.supervisor_error, exc_info=unexpected)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.supervise_seconds)
+
+    def alive(self) -> bool:
+        """False once the consuming task has ended (it only ends when cancelled at shutdown)."""
+        return self._task is not None and not self._task.done()
 
     async def _subscribe(self) -> None:
         """Group at the checkpoint, catch up from the store, finish pending entries, then consume new ones."""
