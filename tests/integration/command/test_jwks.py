@@ -3,25 +3,35 @@ generated here."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.unit.command.support import SECRET, client_for
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_query.app import create_app as create_query_app
+from ticket_query.settings import QuerySettings
+from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import AuthError, AuthSettings, AuthUnavailable, TokenVerifier
+from ticket_service.jwks import JwksCache, KeysUnavailable, UnknownKey
 
 from .proxy import free_port
 
 KID = "signing-key-1"
+ISSUER, AUDIENCE = "https://id.example", "help-desk"
+PROVIDER_CLAIMS = {"iss": ISSUER, "aud": AUDIENCE}
 
 
 class IdentityProvider:
@@ -31,11 +41,13 @@ class IdentityProvider:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.keys: list[dict[str, Any]] = [self.jwk(self.private_key, KID)]
         self.fetches = 0
+        self.delay = 0.0
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 provider.fetches += 1
+                time.sleep(provider.delay)
                 body = json.dumps({"keys": provider.keys}).encode()
                 self.send_response(200 if self.path == "/.well-known/jwks.json" else 404)
                 self.send_header("Content-Type", "application/json")
@@ -56,7 +68,7 @@ class IdentityProvider:
         return public | {"kid": kid, "use": "sig", "alg": "RS256"}
 
     def token(self, sub: str = "bob", roles: tuple[str, ...] = ("agent",), **header: Any) -> str:
-        claims = {"sub": sub, "roles": list(roles), "exp": int(time.time()) + 600}
+        claims = {"sub": sub, "roles": list(roles), "exp": int(time.time()) + 600} | PROVIDER_CLAIMS
         key = header.pop("key", self.private_key)
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": KID, **header})
 
@@ -70,8 +82,12 @@ def provider() -> Iterator[IdentityProvider]:
     idp.server.server_close()
 
 
+def provider_auth(url: str) -> AuthSettings:
+    return AuthSettings(jwks_url=url, issuer=ISSUER, audience=AUDIENCE)
+
+
 def verifier(url: str) -> TokenVerifier:
-    return TokenVerifier(AuthSettings(jwks_url=url))
+    return TokenVerifier(provider_auth(url))
 
 
 def test_a_token_signed_with_a_published_key_is_accepted(provider: IdentityProvider) -> None:
@@ -90,14 +106,14 @@ def test_tokens_the_published_keys_do_not_sign_are_refused(provider: IdentityPro
         "another key, same kid": provider.token(key=impostor),
         "unknown kid": provider.token(kid="not-published"),
         "HS256 with the shared secret": jwt.encode(
-            {"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 600},
+            {"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 600} | PROVIDER_CLAIMS,
             SECRET,
             algorithm="HS256",
             headers={"kid": KID},
         ),
         "HS256 keyed with the public JWK": _hs256(public_jwk),
         "expired": jwt.encode(
-            {"sub": "bob", "roles": ["agent"], "exp": int(time.time()) - 3600},
+            {"sub": "bob", "roles": ["agent"], "exp": int(time.time()) - 3600} | PROVIDER_CLAIMS,
             provider.private_key,
             algorithm="RS256",
             headers={"kid": KID},
@@ -118,7 +134,9 @@ def _hs256(key: bytes) -> str:
         return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
 
     header = part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": KID}).encode())
-    claims = part(json.dumps({"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 600}).encode())
+    claims = part(
+        json.dumps({"sub": "eve", "roles": ["admin"], "exp": int(time.time()) + 600} | PROVIDER_CLAIMS).encode()
+    )
     signature = hmac.new(key, f"{header}.{claims}".encode(), hashlib.sha256).digest()
     return f"{header}.{claims}.{part(signature)}"
 
@@ -133,7 +151,7 @@ async def store() -> AsyncIterator[SqliteEventStore]:
 async def test_the_command_api_accepts_identity_provider_tokens(
     provider: IdentityProvider, store: SqliteEventStore
 ) -> None:
-    async with client_for(store, auth=AuthSettings(jwks_url=provider.url)) as client:
+    async with client_for(store, auth=provider_auth(provider.url)) as client:
         created = await client.post(
             "/api/support-ticket", headers={"Authorization": f"Bearer {provider.token('alice', ('customer',))}"}
         )
@@ -149,7 +167,7 @@ async def test_an_unreachable_identity_provider_is_503_not_401(store: SqliteEven
     nowhere = f"http://127.0.0.1:{free_port()}/.well-known/jwks.json"
     with pytest.raises(AuthUnavailable):
         verifier(nowhere).verify(_hs256(b"x"))
-    async with client_for(store, auth=AuthSettings(jwks_url=nowhere)) as client:
+    async with client_for(store, auth=provider_auth(nowhere)) as client:
         token = jwt.encode({"sub": "a", "roles": ["customer"], "exp": int(time.time()) + 60}, "k" * 32, "HS256")
         response = await client.post(
             "/api/support-ticket", headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
@@ -157,3 +175,93 @@ async def test_an_unreachable_identity_provider_is_503_not_401(store: SqliteEven
         assert (response.status_code, response.json()["code"]) == (503, "auth_unavailable")
         assert "WWW-Authenticate" not in response.headers
     assert await store.last_position() == 0
+
+
+def test_unknown_kids_cost_at_most_one_fetch_per_refresh_floor(provider: IdentityProvider) -> None:
+    """A flood of made-up ``kid`` values is refused from memory, not by asking the provider each time."""
+    checker = verifier(provider.url)
+    checker.verify(provider.token())
+    for n in range(50):
+        with pytest.raises(AuthError, match="kid"):
+            checker.verify(provider.token(kid=f"made-up-{n}"))
+    assert provider.fetches == 1  # the first fetch is less than the floor ago: not one refetch
+
+
+def test_a_rotated_key_is_fetched_once_the_floor_has_passed(provider: IdentityProvider) -> None:
+    now = [0.0]
+    keys = JwksCache(provider.url, refresh_floor=30, clock=lambda: now[0])
+    keys.key_for(provider.token())
+    rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    provider.keys.append(provider.jwk(rotated, "signing-key-2"))
+    token = provider.token(kid="signing-key-2", key=rotated)
+    now[0] = 29.0
+    with pytest.raises(UnknownKey):
+        keys.key_for(token)  # remembered as unknown until the floor has passed
+    with pytest.raises(UnknownKey):
+        keys.key_for(provider.token(kid="another"))
+    assert provider.fetches == 1
+    now[0] = 30.0
+    assert keys.key_for(token) is not None
+    with pytest.raises(UnknownKey):
+        keys.key_for(provider.token(kid="another"))
+    assert provider.fetches == 2
+
+
+def test_a_provider_that_is_down_is_not_asked_on_every_request() -> None:
+    now = [0.0]
+    keys = JwksCache(f"http://127.0.0.1:{free_port()}/jwks.json", retry_seconds=5, clock=lambda: now[0])
+    for _ in range(10):
+        with pytest.raises(KeysUnavailable):
+            keys.key_for(_hs256(b"x"))
+    assert keys.fetches == 1
+    now[0] = 5.0
+    with pytest.raises(KeysUnavailable):
+        keys.key_for(_hs256(b"x"))
+    assert keys.fetches == 2
+
+
+async def test_a_key_fetch_never_blocks_the_event_loop(provider: IdentityProvider) -> None:
+    """The fetch runs in a worker thread; a known key verifies in place, without one."""
+    provider.delay = 0.5
+    checker = verifier(provider.url)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        assert (await checker.verify_async(provider.token("sue"))).sub == "sue"
+    finally:
+        ticking.cancel()
+    assert ticks >= 20  # the loop ran on through the half-second fetch
+    with mock.patch("asyncio.to_thread", side_effect=AssertionError("no thread for a known key")):
+        assert (await checker.verify_async(provider.token("tom"))).sub == "tom"
+
+
+async def test_the_query_api_verifies_identity_provider_tokens_off_the_event_loop(
+    provider: IdentityProvider, tmp_path: Path
+) -> None:
+    provider.delay = 0.5
+    db = await SqliteDatabase.open(str(tmp_path / "read.db"))
+    read_model = SqliteReadModel(db)
+    await read_model.migrate()
+    app = create_query_app(QuerySettings(auth=provider_auth(provider.url)), read_model=read_model)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://query") as client:
+            bearer = {"Authorization": f"Bearer {provider.token('sue', ('supervisor',))}"}
+            slow = asyncio.create_task(client.get("/api/support-ticket", headers=bearer))
+            await asyncio.sleep(0.1)  # the request is now waiting for the keys
+            started = time.monotonic()
+            assert (await client.get("/health")).status_code == 200
+            assert time.monotonic() - started < 0.3
+            assert (await slow).status_code == 200
+            forged = {"Authorization": f"Bearer {provider.token(kid='made-up')}"}
+            assert (await client.get("/api/support-ticket", headers=forged)).status_code == 401
+            assert provider.fetches == 1
+    finally:
+        await db.close()

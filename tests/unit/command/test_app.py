@@ -14,7 +14,7 @@ from ticket_eventstore.stream import FIELDS
 from ticket_service.auth import DEVELOPMENT_SECRET, AuthSettings, MissingKey
 from ticket_workflow import EVENT_TYPES
 
-from .support import SECRET, client_for, serving, settings
+from .support import client_for, serving, settings
 
 NO_KEY = AuthSettings(secret=None, public_key=None, jwks_url=None)
 
@@ -47,18 +47,28 @@ async def test_the_debug_token_endpoint_is_absent_without_debug(client: httpx.As
     assert "/api/debug/token" not in (await client.get("/openapi.json")).json()["paths"]
 
 
-async def test_the_debug_token_endpoint_mints_working_tokens(store: SqliteEventStore) -> None:
-    async with client_for(store, debug=True) as client:
+async def test_the_debug_token_endpoint_mints_development_tokens(store: SqliteEventStore) -> None:
+    with pytest.warns(UserWarning, match="development secret"):
+        app = create_app(settings(auth=NO_KEY, debug=True), store=store)
+    async with serving(app) as client:
         minted = await client.post("/api/debug/token", json={"sub": "alice", "roles": ["customer"], "ttl_seconds": 60})
         assert minted.status_code == 200
         body = minted.json()
         assert (body["sub"], body["roles"]) == ("alice", ["customer"])
-        claims = jwt.decode(body["token"], SECRET, algorithms=["HS256"])
+        claims = jwt.decode(body["token"], DEVELOPMENT_SECRET, algorithms=["HS256"])
         assert claims["exp"] - claims["iat"] == 60
         created = await client.post("/api/support-ticket", headers={"Authorization": f"Bearer {body['token']}"})
         assert created.status_code == 201
         unknown = await client.post("/api/debug/token", json={"sub": "x", "roles": ["wizard"]})
         assert (unknown.status_code, unknown.json()["field"]) == (422, "roles")
+
+
+async def test_debug_never_mints_tokens_signed_with_a_real_key(store: SqliteEventStore) -> None:
+    """DEBUG=true beside a real JWT_SECRET must not hand out admin tokens that the deployment accepts."""
+    async with client_for(store, debug=True) as client:
+        minted = await client.post("/api/debug/token", json={"sub": "eve", "roles": ["admin"]})
+        assert (minted.status_code, minted.json()["code"]) == (404, "not_found")
+        assert "token" not in minted.json()
 
 
 def test_without_a_key_the_service_refuses_to_start() -> None:

@@ -26,6 +26,9 @@ def _unsigned(claims: dict[str, object]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
+PROVIDER_CLAIMS = {"iss": "https://id.example", "aud": "help-desk"}
+
+
 def _claims(**overrides: object) -> dict[str, object]:
     return {"sub": "bob", "roles": ["agent"], "exp": int(time.time()) + 600} | overrides
 
@@ -74,8 +77,9 @@ async def test_algorithm_confusion_is_refused(store: SqliteEventStore) -> None:
     public_pem = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    rs256 = jwt.encode(_claims(), private, algorithm="RS256")
-    async with client_for(store, auth=AuthSettings(public_key=public_pem.decode())) as client:
+    rs256 = jwt.encode(_claims(**PROVIDER_CLAIMS), private, algorithm="RS256")
+    auth = AuthSettings(public_key=public_pem.decode(), issuer="https://id.example", audience="help-desk")
+    async with client_for(store, auth=auth) as client:
         good = await client.post("/api/support-ticket", headers={"Authorization": f"Bearer {rs256}"})
         assert good.status_code == 201
         forged = _hs256_with_key(public_pem)
@@ -90,7 +94,8 @@ def _hs256_with_key(key: bytes) -> str:
         return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
 
     signing_input = (
-        f"{part(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{part(json.dumps(_claims()).encode())}"
+        f"{part(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}."
+        f"{part(json.dumps(_claims(**PROVIDER_CLAIMS)).encode())}"
     )
     signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{part(signature)}"

@@ -4,8 +4,12 @@ authorization as every other route (customers get only their own tickets)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
+
+import pytest
 
 from tests.unit.projector.scenarios import busy_day, interleaved
 from ticket_projector.projector import Projector
@@ -18,7 +22,9 @@ from ticket_workflow import Event
 SECRET = "unit-test-secret-unit-test-secret"
 
 
-async def read_stream(app: Any, query: str, headers: dict[str, str], enough: Callable[[str], bool]) -> tuple[int, str]:
+async def read_stream(
+    app: Any, query: str, headers: Mapping[str, str | bytes], enough: Callable[[str], bool]
+) -> tuple[int, str]:
     """Drive the ASGI app like a client that disconnects once ``enough`` of the body has arrived."""
     status, body = 0, ""
     done = asyncio.Event()
@@ -45,7 +51,7 @@ async def read_stream(app: Any, query: str, headers: dict[str, str], enough: Cal
         "path": "/api/stream",
         "raw_path": b"/api/stream",
         "query_string": query.encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "headers": [(k.lower().encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 50000),
         "server": ("query", 80),
     }
@@ -54,8 +60,10 @@ async def read_stream(app: Any, query: str, headers: dict[str, str], enough: Cal
     return status, body
 
 
-def app_on(read_model: SqliteReadModel) -> Any:
-    settings = QuerySettings(auth=AuthSettings(secret=SECRET), stream_poll_seconds=0.01, stream_keepalive_seconds=0.05)
+def app_on(read_model: SqliteReadModel, leeway: int = 30) -> Any:
+    settings = QuerySettings(
+        auth=AuthSettings(secret=SECRET, leeway_seconds=leeway), stream_poll_seconds=0.01, stream_keepalive_seconds=0.05
+    )
     return create_app(settings, read_model=read_model)
 
 
@@ -100,3 +108,30 @@ async def test_the_stream_refuses_a_missing_or_bad_token(read_model: SqliteReadM
     assert status == 401 and '"missing_token"' in body
     status, body = await read_stream(app, "access_token=not-a-jwt", {}, lambda _: False)
     assert status == 401 and '"success":false' in body.replace(" ", "")
+
+
+async def test_the_stream_ends_when_its_token_expires(read_model: SqliteReadModel) -> None:
+    """The token's ``exp`` plus the leeway: a client reconnects with a fresh token and its Last-Event-ID."""
+    token = mint_token(SECRET, "bob", ["agent"], ttl_seconds=2)
+    started = time.monotonic()
+    async with asyncio.timeout(10):
+        status, body = await read_stream(app_on(read_model, leeway=1), f"access_token={token}", {}, lambda _: False)
+    assert status == 200 and body.startswith(":")  # keep-alive comments until then
+    assert 1 <= time.monotonic() - started <= 4
+
+
+@pytest.mark.parametrize("last_event_id", [b"\xb2", "9" * 31, "-1", " 1 2", "1.5", "0x10", "\u0661", "1" * 19])
+async def test_a_last_event_id_that_is_no_position_is_refused(
+    read_model: SqliteReadModel, last_event_id: str | bytes
+) -> None:
+    headers = {"Authorization": f"Bearer {mint_token(SECRET, 'bob', ['agent'])}", "Last-Event-ID": last_event_id}
+    status, body = await read_stream(app_on(read_model), "", headers, lambda _: False)
+    assert status == 422, body
+    answer = json.loads(body)
+    assert (answer["code"], answer["field"]) == ("invalid_request", "Last-Event-ID")
+
+
+async def test_the_largest_last_event_id_resumes_after_everything(read_model: SqliteReadModel) -> None:
+    headers = {"Authorization": f"Bearer {mint_token(SECRET, 'bob', ['agent'])}", "Last-Event-ID": "9" * 18}
+    status, body = await read_stream(app_on(read_model), "", headers, lambda text: text.startswith(":"))
+    assert status == 200 and "event:" not in body

@@ -169,12 +169,22 @@ async def test_schema_is_the_net(client: httpx.AsyncClient) -> None:
     assert schema["places"][0]["name"] == "new" and len(schema["transitions"]) == 9
 
 
+async def test_schema_neither_waits_nor_tells_positions(client: httpx.AsyncClient, read_model: SqliteReadModel) -> None:
+    """Anonymous: no read-your-writes wait, so no answer that reveals how far the store has come."""
+    far = await read_model.checkpoint() + 1_000
+    for request in ({"params": {"min_position": far}}, {"headers": {"X-Min-Position": str(far)}}):
+        answer = await client.get("/api/schema", **request)  # type: ignore[arg-type]
+        assert answer.status_code == 200 and "position" not in answer.text
+    operation = (await client.get("/openapi.json")).json()["paths"]["/api/schema"]["get"]
+    assert "parameters" not in operation and set(operation["responses"]) == {"200"}
+
+
 async def test_read_your_writes_waits_then_says_how_far_behind(
     client: httpx.AsyncClient, read_model: SqliteReadModel
 ) -> None:
     projected = await read_model.checkpoint()
-    assert (await client.get("/api/schema", params={"min_position": projected})).status_code == 200
-    behind = await client.get("/api/schema", headers={"X-Min-Position": str(projected + 5)})
+    assert (await client.get("/api/stats", params={"min_position": projected}, headers=BOB)).status_code == 200
+    behind = await client.get("/api/stats", headers={"X-Min-Position": str(projected + 5), **BOB})
     assert behind.status_code == 503
     assert behind.headers["retry-after"] == "1"
     body = behind.json()
@@ -262,7 +272,6 @@ async def test_openapi_documents_every_error_response(client: httpx.AsyncClient)
         "/api/support-ticket": {"401", "422", "503"},
         "/api/support-ticket/{ticket_id}/events": {"401", "404", "422", "503"},
         "/api/support-ticket/{ticket_id}/at/{version}": {"401", "404", "422", "503"},
-        "/api/schema": {"422", "503"},
         "/api/stats": {"401", "403", "422", "503"},
         "/api/stream": {"401", "422", "503"},
     }

@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from ticket_service.auth import AuthError, AuthSettings, TokenVerifier, mint_token
-from ticket_workflow import Actor
+from ticket_service.auth import AuthError, AuthSettings, TokenVerifier, Verified, mint_token
 
 SECRET = "s3cret-for-tests-only-0123456789abcdef"
 
@@ -32,9 +31,9 @@ def checks(checker: TokenVerifier) -> list[str]:
     checked: list[str] = []
     original = checker._verify
 
-    def spy(token: str) -> tuple[Actor, float]:
+    def spy(token: str, may_fetch: bool) -> Verified:
         checked.append(token)
-        return original(token)
+        return original(token, may_fetch)
 
     checker._verify = spy  # type: ignore[method-assign]
     return checked

@@ -25,7 +25,7 @@ from ticket_query.app import install_errors
 from ticket_query.checkpoints import CheckpointWatch
 from ticket_query.routes import create_router
 from ticket_readmodel.sqlite import SqliteReadModel
-from ticket_service.auth import TokenVerifier, require_key
+from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
 from ticket_service.http import BodyLimit, RequestId
 
 from .delivery import ProjectingStore
@@ -50,7 +50,9 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     settings = settings or EmbeddedSettings()
     auth = require_key(settings.auth, debug=settings.debug)
     verifier = TokenVerifier(auth)
-    runtime = Runtime(verifier=verifier, mint_secret=auth.secret if settings.debug else None)
+    # Debug tokens are signed with the public development secret only, so they exist only where it is the key.
+    minting = settings.debug and auth.secret == DEVELOPMENT_SECRET
+    runtime = Runtime(verifier=verifier, mint_secret=DEVELOPMENT_SECRET if minting else None)
     parts = Parts()
 
     async def read_checkpoint() -> int:
@@ -91,7 +93,7 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     app.include_router(command_router())
-    if settings.debug:
+    if minting:
         app.include_router(debug.router)
     app.include_router(
         create_router(

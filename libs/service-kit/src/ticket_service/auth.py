@@ -7,6 +7,7 @@ confusion (an RS256 public key used as an HMAC secret) are refused.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import warnings
@@ -21,10 +22,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticket_workflow import SUPPORT_TICKET, Actor, UnknownRole, effective_roles
 
+from .jwks import JwksCache, KeysNeeded, KeysUnavailable, UnknownKey
+
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 HMAC_ALGORITHMS = ["HS256"]
 PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256"]
-JWKS_TIMEOUT = 5.0  # seconds; verification runs in a worker thread, which must not hang on a slow provider
+# An HS256 key shorter than its 256-bit hash can be guessed offline from any token it signed.
+MIN_SECRET_BYTES = 32
+# Values that ship in examples and manifests: whoever reads this repository knows them.
+PLACEHOLDER_SECRETS = frozenset(
+    {"change-me", "changeme", "secret", "replace-me-with-openssl-rand-hex-32", DEVELOPMENT_SECRET}
+)
 # Clients send the same token with every request; checking its signature each time was a sixth of a read's cost.
 VERIFIED_TOKENS = 4096
 VERIFIED_SECONDS = 60.0  # at most this long, never past the token's own expiry
@@ -48,7 +56,7 @@ class AuthSettings(BaseSettings):
 
 
 class MissingKey(RuntimeError):
-    pass
+    """No usable key configuration: the service refuses to start (the CLIs exit with status 2)."""
 
 
 class AuthError(Exception):
@@ -65,7 +73,27 @@ class AuthUnavailable(Exception):
 
 
 def require_key(settings: AuthSettings, *, debug: bool) -> AuthSettings:
-    """Refuse to run without a key, except in debug mode, which warns loudly and uses a development secret."""
+    """Refuse to run without a usable key, except in debug mode, which warns loudly and uses a development secret.
+
+    A placeholder or short ``JWT_SECRET`` is refused outside debug mode; a public key or JWKS URL needs an issuer
+    and an audience, since a provider signs tokens for many applications with the same keys.
+    """
+    if settings.public_key or settings.jwks_url:
+        missing = [
+            name for name, value in (("JWT_ISSUER", settings.issuer), ("JWT_AUDIENCE", settings.audience)) if not value
+        ]
+        if missing:
+            raise MissingKey(
+                f"JWT_PUBLIC_KEY / JWT_JWKS_URL need {' and '.join(missing)}: an identity provider signs tokens "
+                "for many applications with the same keys, so only its issuer and this service's audience tell "
+                "them apart"
+            )
+    if settings.secret:
+        weakness = secret_weakness(settings.secret)
+        if weakness and not debug:
+            raise MissingKey(f"JWT_SECRET {weakness}: generate one with `openssl rand -hex 32`")
+        if weakness and settings.secret != DEVELOPMENT_SECRET:
+            warnings.warn(f"DEBUG mode: JWT_SECRET {weakness}. Never expose this instance.", stacklevel=2)
     if settings.configured:
         return settings
     if not debug:
@@ -81,6 +109,23 @@ def require_key(settings: AuthSettings, *, debug: bool) -> AuthSettings:
     return settings.model_copy(update={"secret": DEVELOPMENT_SECRET})
 
 
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` is no real HS256 key, or None when it may be one."""
+    if secret.strip().lower() in PLACEHOLDER_SECRETS:
+        return "is a published placeholder, not a key"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    return None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified token: who it speaks for, and the time (epoch seconds) it stops being valid, leeway included."""
+
+    actor: Actor
+    valid_until: float
+
+
 @dataclass
 class TokenVerifier:
     settings: AuthSettings
@@ -89,34 +134,43 @@ class TokenVerifier:
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:
-        # Keys are cached; an unknown ``kid`` (a rotated key) triggers one refetch.
-        self._jwks = (
-            jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT)
-            if self.settings.jwks_url
-            else None
-        )
+        self._jwks = JwksCache(self.settings.jwks_url) if self.settings.jwks_url else None
         # Only tokens that passed every check are remembered; a refused one is checked again each time.
-        self._verified: dict[str, tuple[Actor, float]] = {}
-        self._lock = threading.Lock()  # the command API verifies in worker threads
+        self._verified: dict[str, tuple[Verified, float]] = {}
+        self._lock = threading.Lock()  # tokens needing a key fetch are verified in worker threads
 
     def verify(self, token: str) -> Actor:
+        return self.check(token).actor
+
+    async def verify_async(self, token: str) -> Actor:
+        return (await self.check_async(token)).actor
+
+    async def check_async(self, token: str) -> Verified:
+        """:meth:`check` without blocking the event loop: only a token whose key must first be fetched from the
+        identity provider is verified in a worker thread."""
+        try:
+            return self.check(token, may_fetch=False)
+        except KeysNeeded:
+            return await asyncio.to_thread(self.check, token)
+
+    def check(self, token: str, *, may_fetch: bool = True) -> Verified:
         now = self.clock()
         with self._lock:
             known = self._verified.pop(token, None)
             if known is not None and now < known[1]:
                 self._verified[token] = known  # most recently used last
                 return known[0]
-        actor, expires = self._verify(token)
+        verified = self._verify(token, may_fetch)
         # Valid as long as the signature check would pass: until ``exp`` plus the leeway, capped.
-        until = min(expires + self.settings.leeway_seconds, now + self.cache_seconds)
+        until = min(verified.valid_until, now + self.cache_seconds)
         with self._lock:
             while self._verified and len(self._verified) >= self.cache_size:
                 del self._verified[next(iter(self._verified))]  # the least recently used
-            self._verified[token] = (actor, until)
-        return actor
+            self._verified[token] = (verified, until)
+        return verified
 
-    def _verify(self, token: str) -> tuple[Actor, float]:
-        key, algorithms = self._key_for(token)
+    def _verify(self, token: str, may_fetch: bool) -> Verified:
+        key, algorithms = self._key_for(token, may_fetch)
         try:
             claims = jwt.decode(
                 token,
@@ -131,15 +185,15 @@ class TokenVerifier:
             raise AuthError("token expired", code="token_expired") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
-        return actor_from_claims(claims), float(claims["exp"])
+        return Verified(actor_from_claims(claims), float(claims["exp"]) + self.settings.leeway_seconds)
 
-    def _key_for(self, token: str) -> tuple[Any, list[str]]:
+    def _key_for(self, token: str, may_fetch: bool) -> tuple[Any, list[str]]:
         if self._jwks is not None:
             try:
-                return self._jwks.get_signing_key_from_jwt(token).key, PUBLIC_KEY_ALGORITHMS
-            except jwt.PyJWKClientConnectionError as exc:
+                return self._jwks.key_for(token, may_fetch=may_fetch), PUBLIC_KEY_ALGORITHMS
+            except KeysUnavailable as exc:
                 raise AuthUnavailable(f"the identity provider's keys cannot be fetched: {exc}") from None
-            except jwt.PyJWTError as exc:
+            except UnknownKey as exc:
                 raise AuthError(f"invalid token: {exc}") from None
         if self.settings.public_key:
             return self.settings.public_key, PUBLIC_KEY_ALGORITHMS
@@ -150,13 +204,29 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
     sub, roles = claims.get("sub"), claims.get("roles", [])
     if not isinstance(sub, str) or not sub:
         raise AuthError("token has no `sub` (user id)")
+    if not plain_text(sub):
+        raise AuthError("token claim `sub` contains NUL or a lone surrogate")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) or not roles:
         raise AuthError("token `roles` must be a non-empty list of role names")
+    if not all(plain_text(role) for role in roles):
+        raise AuthError("token claim `roles` contains NUL or a lone surrogate")
     try:
         effective_roles(SUPPORT_TICKET, roles)
     except UnknownRole as exc:
         raise AuthError(str(exc), code="unknown_role") from None
     return Actor(sub=sub, roles=frozenset(roles))
+
+
+def plain_text(value: str) -> bool:
+    """Text PostgreSQL can store and UTF-8 can encode: no NUL, no lone surrogate (JSON's ``\\ud800`` decodes to
+    one)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def mint_token(
@@ -195,6 +265,8 @@ def issue_token(
     """
     if not settings.secret:
         raise MissingKey("minting tokens needs JWT_SECRET (HS256); tokens of a public key come from its provider")
+    if not sub or not plain_text(sub):
+        raise ValueError("sub: must be non-empty text without NUL or lone surrogates")
     if not roles:
         raise ValueError("at least one role is needed")
     if ttl_seconds < 1:

@@ -19,7 +19,6 @@ from .events import Event, NewEvent
 from .rejections import (
     InvalidData,
     NotEnabled,
-    NotOwner,
     NotPermitted,
     TicketAlreadyExists,
     TicketNotFound,
@@ -177,14 +176,14 @@ def _decide_create(state: TicketState | None, command: CreateTicket) -> list[New
 
 
 def _decide_fire(state: TicketState | None, command: FireTransition) -> list[NewEvent]:
-    if state is None:
+    # Another customer's ticket is refused exactly like a missing one, before anything else is judged, so the
+    # answer never tells a customer that a ticket id exists (the read side answers the same).
+    if state is None or not _may_touch(state, command.actor):
         raise TicketNotFound(f"ticket {command.ticket_id!r} does not exist")
     transition = NET.transition(command.transition)
     if not may_fire(NET, command.actor.roles, transition.name):
         held = ", ".join(sorted(effective_roles(NET, command.actor.roles))) or "none"
         raise NotPermitted(f"roles [{held}] may not fire {transition.name!r}")
-    if not _may_touch(state, command.actor):
-        raise NotOwner(f"ticket {state.id!r} belongs to another customer")
     data = _validate(DATA_SCHEMAS[transition.name], command.data)
     if command.expected_version is not None and command.expected_version != state.version:
         raise VersionConflict(command.expected_version, state.version)

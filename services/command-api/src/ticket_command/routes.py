@@ -38,10 +38,8 @@ ERROR_CODES: dict[int, dict[str, str]] = {
         "token_expired": "token expired",
         "unknown_role": "unknown role(s): wizard",
     },
-    403: {
-        "forbidden": "roles [customer] may not fire 'assign'",
-        "not_ticket_owner": "ticket '0b9c…' belongs to another customer",
-    },
+    403: {"forbidden": "roles [customer] may not fire 'assign'"},
+    # Another customer's ticket answers exactly like a missing one: a customer learns no other ticket ids.
     404: {"ticket_not_found": "ticket '0b9c…' does not exist"},
     409: {
         "transition_not_enabled": "transition 'start_work' is not enabled: the ticket is in 'new'",
@@ -61,7 +59,7 @@ ERROR_CODES: dict[int, dict[str, str]] = {
     },
 }
 # There is no ticket yet to miss, to race on, or to own when creating one.
-_NOT_ON_CREATE = {"ticket_not_found", "transition_not_enabled", "version_conflict", "not_ticket_owner"}
+_NOT_ON_CREATE = {"ticket_not_found", "transition_not_enabled", "version_conflict"}
 CREATE_ERROR_CODES = {
     status: kept
     for status, codes in ERROR_CODES.items()

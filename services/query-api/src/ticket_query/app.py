@@ -70,7 +70,7 @@ def create_app(
             return
         async with AsyncExitStack() as pools:
             try:
-                connections = await ReadConnections.open(settings.database_url)
+                connections = await ReadConnections.open(settings.database_url, settings.db_read_connections)
             except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
                 raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
             pools.push_async_callback(connections.close)

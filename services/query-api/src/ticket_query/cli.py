@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ticket-query-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the query API on HOST:PORT")
     parser.parse_args(argv)
+
+    from ticket_service.auth import MissingKey
 
     from .access_log import serve
     from .app import create_app
@@ -18,4 +21,10 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = QuerySettings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    try:
+        app = create_app(settings)
+    except MissingKey as exc:  # no usable key: the same refusal, and exit status, as the command API
+        print(f"ticket-query-api: {exc}", file=sys.stderr)
+        return 2
+    serve(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ticket_readmodel.projection import HistoryEntry
 from ticket_readmodel.read_model import ReadModel
+from ticket_service.errors import ApiError
 from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, fold, is_staff
 
 from .checkpoints import CheckpointWatch
 from .views import ticket_view
 
 BATCH = 100
+# A position as the stream sends it; 18 digits always fit PostgreSQL's bigint.
+EVENT_ID = re.compile(r"[0-9]{1,18}")
 Changes = list[tuple[HistoryEntry, TicketState | None]]
 
 
@@ -60,13 +65,36 @@ class ChangeFeed:
             del self._recent[key]
 
 
+def resume_position(last_event_id: str | None) -> int | None:
+    """The position a ``Last-Event-ID`` resumes after; None when absent or empty (start at the checkpoint)."""
+    if not last_event_id:
+        return None
+    if EVENT_ID.fullmatch(last_event_id) is None:
+        raise ApiError(
+            422, "invalid_request", "Last-Event-ID: must be a position, 1 to 18 ASCII digits", "Last-Event-ID"
+        )
+    return int(last_event_id)
+
+
 async def ticket_changes(
-    feed: ChangeFeed, watch: CheckpointWatch, actor: Actor, after: int
+    feed: ChangeFeed,
+    watch: CheckpointWatch,
+    actor: Actor,
+    after: int,
+    *,
+    until: float | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[dict[str, Any]]:
-    """SSE messages for each change after position ``after`` that ``actor`` may see, forever."""
+    """SSE messages for each change after position ``after`` that ``actor`` may see, until the epoch time
+    ``until`` (the caller's token expiry), or forever."""
     requester = None if is_staff(SUPPORT_TICKET, actor.roles) else actor.sub
     while True:
-        projected = await watch.wait_for(after + 1, None)
+        remaining = None if until is None else until - clock()
+        if remaining is not None and remaining <= 0:
+            return
+        projected = await watch.wait_for(after + 1, remaining)
+        if projected <= after:
+            continue  # the wait ended at the deadline
         changes, after = await feed.after(after, projected, requester)
         for entry, state in changes:
             if state is not None:

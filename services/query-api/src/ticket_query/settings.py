@@ -18,6 +18,9 @@ class QuerySettings(BaseSettings):
         None, description="PostgreSQL of the event store, for the lag on /ready; DATABASE_URL when unset."
     )
     read_model_schema: str = "read_model"
+    db_read_connections: int = Field(
+        10, ge=1, description="Connections reads share; budget them against PostgreSQL's max_connections."
+    )
     debug: bool = False
     host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 in containers.")
     port: int = 8082
