@@ -432,3 +432,22 @@ async def test_liveness_fails_once_the_relay_task_has_died(
         with contextlib.suppress(asyncio.CancelledError):
             await running
         assert (await client.get("/health")).status_code == 200  # stopped at shutdown: not a death
+
+
+async def test_a_frozen_leader_loses_the_lock_within_its_idle_timeout(
+    migrated_url: str, pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
+) -> None:
+    """A SIGSTOPped leader's host still answers keepalives: only the server's idle timeout frees the lock."""
+    from ticket_eventstore.relay import Relay, RelaySettings
+
+    settings = RelaySettings(stream=stream, leader_idle_timeout=1.0, lock_key=0x5EED_00F0)
+    frozen = await Relay.for_dsn(migrated_url, pg_store, redis_client, settings).connect()
+    rival = await asyncpg.connect(migrated_url)
+    try:
+        assert await frozen.fetchval("SELECT pg_try_advisory_lock($1)", settings.lock_key)
+        assert not await rival.fetchval("SELECT pg_try_advisory_lock($1)", settings.lock_key)
+        await asyncio.sleep(1.5)  # the leader says nothing: frozen
+        assert await rival.fetchval("SELECT pg_try_advisory_lock($1)", settings.lock_key)
+    finally:
+        frozen.terminate()
+        await rival.close()

@@ -15,7 +15,8 @@
   position with a hole below it.
 - **One active relay.** Replicas campaign for a PostgreSQL session advisory lock on a dedicated connection. The
   holder publishes; when its connection (or process) dies Postgres releases the lock and a standby takes over.
-  A brief overlap is harmless: explicit IDs make the second publisher's entries no-ops.
+  A brief overlap is harmless: explicit IDs make the second publisher's entries no-ops. A leader frozen with
+  its host alive (SIGSTOP) is cut off by the server after ``leader_idle_timeout`` of silence.
 - **Prompt.** The leader LISTENs on ``ticket_events`` (``postgres.NOTIFY_CHANNEL``) and also polls.
 - **Trimming** by length and/or age, never below what a consumer group still needs: the lowest pending entry
   or the entry after the last one delivered, whichever is lower, over every group. The event store keeps
@@ -60,6 +61,7 @@ class RelaySettings:
     trim_max_age: float | None = None  # seconds: drop entries of events older than this
     trim_interval: float = 60.0
     lock_key: int = RELAY_LOCK
+    leader_idle_timeout: float = 15.0  # seconds: the server ends a lock session silent this long (a frozen leader)
 
 
 @dataclass
@@ -123,12 +125,15 @@ class StreamPublisher:
             raise
         return position_of(info["last-generated-id"])
 
-    async def publish_pending(self) -> int:
-        """Publish everything committed after the stream's end; returns how many entries were added."""
+    async def publish_pending(self, heartbeat: Callable[[], Awaitable[None]] | None = None) -> int:
+        """Publish everything committed after the stream's end; returns how many entries were added.
+
+        ``heartbeat`` runs after every page: the leader proves it still holds the lock (and keeps its session
+        from being ended as idle) during a long republish."""
         added = 0
         while True:
             try:
-                return added + await self._publish_from(*await self._resume_point())
+                return added + await self._publish_from(*await self._resume_point(), heartbeat)
             except StreamLost as exc:
                 log.warning("relay: %s; republishing the window", exc)
 
@@ -152,9 +157,13 @@ class StreamPublisher:
         self.published = start
         return start, end, True
 
-    async def _publish_from(self, after: int, expected: int, lost: bool) -> int:
+    async def _publish_from(
+        self, after: int, expected: int, lost: bool, heartbeat: Callable[[], Awaitable[None]] | None
+    ) -> int:
         added = 0
         while events := await self.store.read_all(after, self.batch_size):
+            if heartbeat is not None and added:
+                await heartbeat()
             added += await self._add_in_order(events, expected)
             after = expected = events[-1].position or after
             self.published = max(self.published, after)
@@ -321,8 +330,13 @@ class Relay:
     def for_dsn(cls, dsn: str, store: PostgresEventStore, redis: Redis, settings: RelaySettings) -> Relay:
         # The server probes the lock holder's connection, so a leader whose host died loses the lock in about
         # 25 s instead of the kernel's two hours; a standby then takes over.
+        # A leader frozen with its host alive (SIGSTOP, a stalled VM) still answers keepalives: the server ends its
+        # session once it has been silent for ``leader_idle_timeout``, which releases the lock. A live leader
+        # speaks at least every poll interval and after every page it publishes.
         keepalive = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
-        return cls(lambda: asyncpg.connect(dsn, timeout=10, server_settings=keepalive), store, redis, settings)
+        idle = {"idle_session_timeout": str(int(settings.leader_idle_timeout * 1000))}
+        server_settings = keepalive | idle
+        return cls(lambda: asyncpg.connect(dsn, timeout=10, server_settings=server_settings), store, redis, settings)
 
     async def run(self) -> None:
         """Campaign, lead, and campaign again when leadership is lost; until cancelled."""
@@ -375,7 +389,7 @@ class Relay:
             wake.clear()
             trim_due = time.monotonic() >= next_trim
             try:
-                await self._round(trim=trim_due)
+                await self._round(trim=trim_due, heartbeat=lambda: _still_holding(conn))
             except Exception as exc:  # Redis down, store unreachable, anything: never let the relay die
                 backoff = min(self.settings.max_backoff, max(0.1, backoff * 2))
                 self.status.last_error = repr(exc)
@@ -388,8 +402,8 @@ class Relay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self.settings.poll_interval)
 
-    async def _round(self, *, trim: bool) -> None:
-        await self.publisher.publish_pending()
+    async def _round(self, *, trim: bool, heartbeat: Callable[[], Awaitable[None]] | None = None) -> None:
+        await self.publisher.publish_pending(heartbeat)
         store_position = await self.store.last_position()
         published = await self.publisher.stream_position()
         if trim:
