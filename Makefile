@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list clean
+.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy $(addsuffix src,$(PACKAGES))
+
+# Faults injected into the stack as real processes, on private PostgreSQL and Redis servers (docs/reliability.md).
+chaos: install
+	$(BIN)/python -m tests.e2e.chaos.scenarios --write docs/reliability.md $(CHAOS_ARGS)
 
 # Debian packages the browser and gateway tests drive (installed when running as root).
 system-deps:
