@@ -71,7 +71,8 @@ async def test_ready_needs_migrations_and_commands_need_the_schema(database_url:
         ready = await client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["postgres"] == "ok"
-        assert ready.json()["checks"]["migrations"] == {"pending": ["001_event_store", "002_idempotency_body_as_sent"]}
+        pending = ["001_event_store", "002_idempotency_body_as_sent", "003_append_batch"]
+        assert ready.json()["checks"]["migrations"] == {"pending": pending}
         refused = await client.post("/api/support-ticket", headers=bearer("alice", "customer"))
         assert (refused.status_code, refused.json()["code"]) == (503, "store_not_migrated")
     async with serving(create_app(pg_settings(database_url, migrate_on_start=True))) as client:

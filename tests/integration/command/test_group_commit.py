@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.support.events import event, events
 from tests.support.ids import ticket_id
+from ticket_eventstore.group_commit import PendingAppend, admit
 from ticket_eventstore.postgres import APPEND_LOCK, DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse, StoreUnavailable
 
@@ -148,3 +151,42 @@ async def test_a_caller_cancelled_while_its_append_waits_writes_nothing(
         await queued
     await asyncio.sleep(0.1)
     assert await bounded_store.read_stream(given_up) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    plan=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 2), st.sampled_from([None, "k1", "k2"])),
+        min_size=1,
+        max_size=8,
+    ),
+    recorded=st.integers(0, 2),
+)
+async def test_the_store_judges_a_batch_as_admit_specifies(
+    pg_store: PostgresEventStore, plan: list[tuple[int, int, int, str | None]], recorded: int
+) -> None:
+    """Random batches over three streams (some already holding events) and two keys (one maybe recorded)."""
+    streams = [ticket_id() for _ in range(3)]
+    for stream, held in zip(streams, (recorded, 1, 0), strict=True):
+        if held:
+            await pg_store.append(stream, 0, events(stream, 1, held))
+    prefix = ticket_id()
+    if recorded:
+        await pg_store.append(prefix, 0, events(prefix, 1, 1), response=response(prefix, "k1"))
+    batch = [
+        PendingAppend(streams[s], expected, events(streams[s], expected + 1, count), response(prefix, key))
+        for s, expected, count, key in plan
+    ]
+    versions = {streams[0]: recorded, streams[1]: 1} if recorded else {streams[1]: 1}
+    taken = {("alice", f"{prefix}-k1")} if recorded else set()
+    expected_verdicts = [type(v).__name__ if v else "ok" for v in admit(batch, versions, taken)]
+    await pg_store._write_batch(batch)
+    verdicts = []
+    for append in batch:
+        error = append.outcome.exception()
+        verdicts.append(type(error).__name__ if error else "ok")
+    assert verdicts == expected_verdicts
+
+
+def response(prefix: str, key: str | None) -> RecordedResponse | None:
+    return RecordedResponse("alice", f"{prefix}-{key}", "hash", 200, {}) if key else None

@@ -6,9 +6,9 @@ appends waiting in this process are gathered into one batch, and the batch pays 
 one insert and one flush. Under no load a batch holds one append and nothing waits; under load the appends that
 queued while the previous batch committed form the next one.
 
-Each append is still judged on its own (:func:`admit`): a stale version or an idempotency key already taken fails
-only that append, exactly as it would have alone. A database failure fails the whole batch, and nothing of it is
-written.
+Each append is still judged on its own (:func:`admit`, which the PostgreSQL store's ``append_batch`` function
+follows, tested against it): a stale version or an idempotency key already taken fails only that append, exactly
+as it would have alone. A database failure fails the whole batch, and nothing of it is written.
 """
 
 from __future__ import annotations

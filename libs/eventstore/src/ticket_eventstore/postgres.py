@@ -6,7 +6,8 @@ committed (or rolled back) before a higher one became visible, so a reader that 
 saw" never skips an event that commits later. (Alternatives and measurements: bench/README.md.)
 
 The lock serialises commits, so appends are written by group commit (``group_commit``): the appends waiting in
-this process share one transaction, one lock, one version check, one insert and one WAL flush.
+this process share one statement (``append_batch``, migration 003), one lock, one version check, one insert and
+one WAL flush. The lock is taken and released inside that statement, never across a round trip to the client.
 
 Every wait is bounded (``DatabaseTimeouts``): a stuck appender loses the lock within seconds and the others go on.
 """
@@ -14,7 +15,6 @@ Every wait is bounded (``DatabaseTimeouts``): a stuck appender loses the lock wi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -25,9 +25,9 @@ from typing import Any
 import asyncpg
 
 from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import RecordedResponse, StoreUnavailable
+from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse, StoreUnavailable
 
-from .group_commit import GroupCommit, PendingAppend, admit
+from .group_commit import GroupCommit, PendingAppend
 from .versions import check_versions
 
 log = logging.getLogger(__name__)
@@ -155,27 +155,31 @@ class PostgresEventStore:
                     append.fail(single)
 
     async def _write_together(self, batch: list[PendingAppend]) -> None:
-        """Four round trips, however many appends: begin and lock, check, write, commit."""
+        """One statement, however many appends: the append lock lives inside it (``append_batch``, migration 003),
+        so it is never held across a round trip to this client, and a client that freezes cannot hold it."""
+        responses = [a.response for a in batch]
         async with self._connection() as conn:
-            # The check is a statement of its own: under READ COMMITTED its snapshot is taken once the lock is
-            # granted, so it sees every append that committed before this one could start writing.
-            await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({APPEND_LOCK})")
-            try:
-                verdicts = admit(batch, *await _current(conn, batch))
-                admitted = [a for a, verdict in zip(batch, verdicts, strict=True) if verdict is None]
-                positions = await _write(conn, admitted) if admitted else []
-                await conn.execute("COMMIT")
-            except BaseException:
-                if not conn.is_closed():
-                    with contextlib.suppress(Exception):
-                        await conn.execute("ROLLBACK")
-                raise
-        drawn = iter(positions)
-        for append, verdict in zip(batch, verdicts, strict=True):
-            if verdict is not None:
-                append.fail(verdict)
-            else:
+            row = await conn.fetchrow(
+                _APPEND_BATCH,
+                [a.stream_id for a in batch],
+                [a.expected_version for a in batch],
+                [len(a.events) for a in batch],
+                [r.actor if r else None for r in responses],
+                [r.key if r else None for r in responses],
+                [r.request_hash if r else None for r in responses],
+                [r.status_code if r else None for r in responses],
+                [r.body if r else None for r in responses],
+                *_columns([e for a in batch for e in a.events]),
+                NOTIFY_CHANNEL,
+            )
+        drawn = iter(row["positions"])
+        for append, verdict in zip(batch, row["verdicts"], strict=True):
+            if verdict == "ok":
                 append.succeed([e.model_copy(update={"position": next(drawn)}) for e in append.events])
+            elif verdict == "key_taken" and append.key is not None:
+                append.fail(IdempotencyKeyTaken(*append.key))
+            else:
+                append.fail(ConcurrencyConflict(append.stream_id, append.expected_version))
 
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None
@@ -236,65 +240,10 @@ def _columns(events: Sequence[Event]) -> tuple[list[Any], ...]:
     )
 
 
-async def _current(
-    conn: asyncpg.Connection, batch: Sequence[PendingAppend]
-) -> tuple[dict[str, int], set[tuple[str, str]]]:
-    """In one query: the version of every stream the batch appends to (absent: no events yet), and which of its
-    idempotency keys are already recorded."""
-    keys = [a.key for a in batch if a.key is not None]
-    rows = await conn.fetch(
-        _CURRENT,
-        sorted({a.stream_id for a in batch}),
-        [actor for actor, _ in keys],
-        [key for _, key in keys],
-    )
-    versions = {r["name"]: r["version"] for r in rows if r["version"] is not None}
-    taken = {(r["name"], r["key"]) for r in rows if r["version"] is None}
-    return versions, taken
-
-
-_CURRENT = """
-SELECT stream_id AS name, NULL AS key, max(version) AS version FROM events
- WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
-UNION ALL
-SELECT k.actor, k.key, NULL FROM idempotency_keys k
-  JOIN unnest($2::text[], $3::text[]) AS wanted(actor, key) USING (actor, key)
-"""
-
-
-async def _write(conn: asyncpg.Connection, admitted: Sequence[PendingAppend]) -> list[int]:
-    """Insert the admitted appends' events and answers and announce the last position, in one statement."""
-    responses = [a.response for a in admitted if a.response is not None]
-    rows = await conn.fetch(
-        _WRITE,
-        *_columns([e for a in admitted for e in a.events]),
-        [r.actor for r in responses],
-        [r.key for r in responses],
-        [r.request_hash for r in responses],
-        [r.status_code for r in responses],
-        [r.body for r in responses],
-        NOTIFY_CHANNEL,
-    )
-    return [r["position"] for r in rows]
-
-
-# Positions are drawn in the order of the events (nextval runs after the sort), inside the append lock.
-_WRITE = """
-WITH answers AS (
-    INSERT INTO idempotency_keys (actor, key, request_hash, status_code, body)
-    SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::int[], $12::json[])
-), inserted AS (
-    INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
-    SELECT nextval('events_position_seq'), e.event_id, e.stream_id, e.version, e.type, e.data, e.metadata,
-           e.occurred_at
-      FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
-           WITH ORDINALITY AS e(event_id, stream_id, version, type, data, metadata, occurred_at, n)
-     ORDER BY e.n
-    RETURNING position
-), announced AS (
-    SELECT pg_notify($13, max(position)::text) FROM inserted
-)
-SELECT position FROM inserted, announced ORDER BY position
+_APPEND_BATCH = """
+SELECT verdicts, positions FROM append_batch(
+    $1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::json[],
+    $9::uuid[], $10::text[], $11::int[], $12::text[], $13::jsonb[], $14::jsonb[], $15::timestamptz[], $16::text)
 """
 
 
