@@ -176,7 +176,8 @@ async def test_schema_neither_waits_nor_tells_positions(client: httpx.AsyncClien
         answer = await client.get("/api/schema", **request)  # type: ignore[arg-type]
         assert answer.status_code == 200 and "position" not in answer.text
     operation = (await client.get("/openapi.json")).json()["paths"]["/api/schema"]["get"]
-    assert "parameters" not in operation and set(operation["responses"]) == {"200"}
+    # 422 (unsafe text in a header) and 500 (a bug) are documented on every operation; no wait, so no 503.
+    assert "parameters" not in operation and set(operation["responses"]) == {"200", "422", "500"}
 
 
 async def test_read_your_writes_waits_then_says_how_far_behind(

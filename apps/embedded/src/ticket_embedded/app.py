@@ -25,8 +25,9 @@ from ticket_query.app import install_errors
 from ticket_query.checkpoints import CheckpointWatch
 from ticket_query.routes import create_router
 from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_service import openapi
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
-from ticket_service.http import BodyLimit, RequestId
+from ticket_service.http import install_middleware
 
 from .delivery import ProjectingStore
 from .settings import EmbeddedSettings
@@ -90,8 +91,8 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     )
     install(app, runtime)
     install_errors(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestId)
+    install_middleware(app, max_body_bytes=settings.max_body_bytes)
+    openapi.install(app)
     app.include_router(command_router())
     if minting:
         app.include_router(debug.router)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from ticket_workflow import (
     InvalidData,
@@ -20,6 +21,7 @@ from ticket_workflow import (
     TicketNotFound,
     VersionConflict,
 )
+from ticket_workflow.data import is_unsafe_text
 from ticket_workflow.ports import ConcurrencyConflict, StoreUnavailable
 
 from .auth import AuthError, AuthUnavailable
@@ -58,12 +60,26 @@ def status_of(rejection: Rejection) -> int:
     return 400
 
 
+RETRY_AFTER_SECONDS = 1
+
+
 def error_response(
     request: Request, status: int, code: str, message: str, field: str | None = None, **extra: Any
 ) -> JSONResponse:
-    body = ErrorBody(code=code, message=message, field=field, request_id=getattr(request.state, "request_id", None))
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body.model_dump(exclude_none=True) | extra, status_code=status, headers=headers)
+    """The shared error shape. A 503 tells the client when to retry; a 401 which scheme to use."""
+    field = _escaped(field) if field is not None else None
+    body = ErrorBody(
+        code=code, message=_escaped(message), field=field, request_id=getattr(request.state, "request_id", None)
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return JSONResponse(body.model_dump(exclude_none=True) | extra, status_code=status, headers=headers or None)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with unpaired surrogates written as escapes: a refusal may quote them, and JSON must be UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if is_unsafe_text(text) else text
 
 
 def documented(*statuses: int, codes: Mapping[int, Mapping[str, str]] | None = None) -> dict[int | str, dict[str, Any]]:
@@ -95,8 +111,9 @@ _DESCRIPTIONS = {
     404: "Unknown ticket",
     409: "Transition not enabled in the current state, or version conflict",
     413: "Request body too large",
-    422: "Invalid body: the message names the field",
-    503: "A backing store (or the identity provider) is unreachable",
+    422: "Invalid request (body, parameter or header): `field` names it",
+    500: "Unexpected error (a bug): `internal_error`",
+    503: "A backing store (or the identity provider) is unreachable; retry after `Retry-After` seconds",
 }
 
 
@@ -142,4 +159,25 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(request, exc.status_code, code, str(exc.detail))
+        response = error_response(request, exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request, exc.headers)
+        return response
+
+
+def allowed_methods(request: Request, given: Mapping[str, str] | None = None) -> str:
+    """Every method some route serves at the request's path (a 405 names them all, not just the first route's).
+
+    Each method is tried against the routes, included routers among them; mounts (static files) are left out.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    methods = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(methods) or (given or {}).get("Allow", "GET, HEAD")
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

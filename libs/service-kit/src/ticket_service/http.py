@@ -1,4 +1,7 @@
-"""ASGI middleware every service installs: request ids and a request body limit."""
+"""ASGI middleware every service installs: request ids, input hygiene, a request body limit, failures answered.
+
+``install_middleware`` adds them in their order.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,24 @@ import re
 import uuid
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .failures import Failures
+from .hygiene import CleanInput
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def install_middleware(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
+    """Outermost first: the request id (every answer carries it), refused unsafe input, the body limit (when
+    given), then the shared answer to any error no handler took."""
+    app.add_middleware(Failures)
+    if max_body_bytes is not None:
+        app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(CleanInput)
+    app.add_middleware(RequestId)
 
 
 class RequestId:

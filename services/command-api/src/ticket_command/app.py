@@ -22,9 +22,9 @@ from redis.asyncio import Redis
 from ticket_eventstore import migrations
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay import Relay
-from ticket_service import errors
+from ticket_service import errors, openapi
 from ticket_service.auth import TokenVerifier, require_key
-from ticket_service.http import BodyLimit, RequestId
+from ticket_service.http import install_middleware
 from ticket_workflow.ports import EventStore
 
 from . import asyncapi, debug, health
@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     install(app, runtime)
     errors.install(app)
     _install_store_errors(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestId)  # outermost: every answer, a 413 included, carries the request id
+    install_middleware(app, max_body_bytes=settings.max_body_bytes)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(command_router())
     if settings.debug:
@@ -118,11 +118,6 @@ def _install_store_errors(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.OperatorInterventionError)
     async def _connection_lost(request: Request, exc: Exception) -> JSONResponse:
         return errors.error_response(request, 503, "store_unavailable", f"PostgreSQL unavailable: {exc}")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return errors.error_response(request, 500, "internal_error", "unexpected error; see the service log")
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 from ticket_service.errors import ApiError
 
 HEADER = "Idempotency-Key"
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII without spaces
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII without spaces; also the OpenAPI document's pattern
+_VALID_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ticket_workflow import Actor, TicketState, seed_view
-from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT
+from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT, Text
 
 AGGREGATE_ID = Field(min_length=1, max_length=SHORT_TEXT, description="The ticket id returned by create.")
 EXPECTED_VERSION = Field(
@@ -20,7 +20,7 @@ class TransitionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    aggregate_id: str = AGGREGATE_ID
+    aggregate_id: Text = AGGREGATE_ID
     data: Any = None
     expected_version: int | None = EXPECTED_VERSION
 
@@ -63,8 +63,8 @@ class TokenRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sub: str = Field(min_length=1, max_length=SHORT_TEXT, description="User id.")
-    roles: list[str] = Field(min_length=1, description="Role names: customer, agent, supervisor, admin.")
+    sub: Text = Field(min_length=1, max_length=SHORT_TEXT, description="User id.")
+    roles: list[Text] = Field(min_length=1, description="Role names: customer, agent, supervisor, admin.")
     ttl_seconds: int = Field(3600, ge=1, le=7 * 24 * 3600, description="Lifetime of the token.")
 
 

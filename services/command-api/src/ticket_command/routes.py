@@ -15,16 +15,20 @@ from ticket_workflow import SUPPORT_TICKET
 from ticket_workflow.data import CreateTicketData
 
 from .handling import CommandResult, RequestContext
-from .idempotency import HEADER, idempotent_request
+from .idempotency import HEADER, KEY_PATTERN, idempotent_request
 from .models import TicketChange, TransitionRequest, transition_request_model
 from .runtime import runtime_of
 from .security import CurrentActor
 
+# The constraints are documented here and enforced by ``idempotent_request`` (after authentication, with the
+# specific code ``invalid_idempotency_key``).
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias=HEADER,
-        description="Any unique string; a retry with the same key and body returns the original answer.",
+        description="1 to 255 printable ASCII characters without spaces, unique per request; a retry with the "
+        "same key and body returns the original answer.",
+        json_schema_extra={"minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
     ),
 ]
 REPLAYED_HEADER = "Idempotent-Replayed"

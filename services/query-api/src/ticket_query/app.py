@@ -20,10 +20,10 @@ from fastapi.responses import JSONResponse
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import ReadModel
-from ticket_service import errors
+from ticket_service import errors, openapi
 from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.errors import ErrorBody
-from ticket_service.http import RequestId
+from ticket_service.http import install_middleware
 from ticket_workflow.ports import EventStore, StoreUnavailable
 
 from . import freshness
@@ -90,8 +90,9 @@ def create_app(
         description="Tickets, lists, audit trail, time travel, stats and live updates from the read models.",
         lifespan=lifespan,
     )
-    app.add_middleware(RequestId)
+    install_middleware(app)
     install_errors(app)
+    openapi.install(app)
     app.include_router(
         create_router(
             lambda: holder["read_model"],

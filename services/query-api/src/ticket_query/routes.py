@@ -28,6 +28,8 @@ from .shortcuts import Shortcut, list_arguments, plain_query, shortcut_route, wa
 from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
 
 ReadModelSource = ReadModel | Callable[[], ReadModel]
+PLACES: dict[str, Any] = {"enum": list(SUPPORT_TICKET.place_names)}
+LEVELS: dict[str, Any] = {"enum": list(PRIORITIES)}
 
 
 ERROR_DESCRIPTIONS = {
@@ -133,10 +135,11 @@ def create_router(
     @router.get("/support-ticket", response_model=TicketList, responses=errors(401, 422, 503))
     async def list_tickets(
         actor: Caller,
-        place: Annotated[str | None, Query(description="One of the net's places.")] = None,
+        # The values are checked below (the shortcut takes the same path); the document lists them.
+        place: Annotated[str | None, Query(description="One of the net's places.", json_schema_extra=PLACES)] = None,
         assignee: Annotated[str | None, Query(description="User id, or `me` for the caller.")] = None,
         requester: str | None = None,
-        priority: Annotated[str | None, Query(description=", ".join(PRIORITIES))] = None,
+        priority: Annotated[str | None, Query(description=", ".join(PRIORITIES), json_schema_extra=LEVELS)] = None,
         q: Annotated[str | None, Query(max_length=200, description="Text in the subject.")] = None,
         sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
         limit: Annotated[int, Query(ge=1, le=100)] = 25,
