@@ -34,7 +34,8 @@ else:
         asyncpg.IdleInTransactionSessionTimeoutError,
         asyncpg.InsufficientResourcesError,  # too many connections
     )
-    _NOT_MIGRATED = (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError)
+    # A missing function is a store migrated by an older release (append_batch came with migration 003).
+    _NOT_MIGRATED = (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError, asyncpg.UndefinedFunctionError)
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (StoreUnavailable, OSError, asyncio.TimeoutError, *_POSTGRES)
 # SQLite's transient conditions; any other OperationalError (bad SQL) is a bug and stays a 500.

@@ -110,6 +110,7 @@ def _install_store_errors(app: FastAPI) -> None:
     """Database failures the shared handlers do not know, in the shared error shape."""
 
     @app.exception_handler(asyncpg.UndefinedTableError)
+    @app.exception_handler(asyncpg.UndefinedFunctionError)  # append_batch: a store migrated by an older release
     async def _not_migrated(request: Request, exc: Exception) -> JSONResponse:
         message = "the event store schema is missing: run `ticket-command-api migrate`"
         return errors.error_response(request, 503, "store_not_migrated", message)
