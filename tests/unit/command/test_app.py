@@ -69,6 +69,7 @@ async def test_debug_never_mints_tokens_signed_with_a_real_key(store: SqliteEven
         minted = await client.post("/api/debug/token", json={"sub": "eve", "roles": ["admin"]})
         assert (minted.status_code, minted.json()["code"]) == (404, "not_found")
         assert "token" not in minted.json()
+        assert "/api/debug/token" not in (await client.get("/openapi.json")).json()["paths"]
 
 
 def test_without_a_key_the_service_refuses_to_start() -> None:

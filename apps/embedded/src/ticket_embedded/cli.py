@@ -20,7 +20,7 @@ def banner(settings: EmbeddedSettings) -> str:
         f"  Web UI:   {url}/        API docs: {url}/docs",
         f"  Data:     {settings.db_path} (events and read models; kept across restarts)",
     ]
-    if settings.debug:
+    if settings.debug and not settings.auth.configured:  # debug tokens only with the development secret
         lines += ["", "  Get a token for any role (DEBUG=true), e.g.:"]
         for role, user in zip(ROLES, ("alice", "bob", "carol", "dave"), strict=True):
             lines.append(
@@ -33,7 +33,7 @@ def banner(settings: EmbeddedSettings) -> str:
             """-H 'Content-Type: application/json' -d '{"subject": "VPN down"}'""",
         ]
     else:
-        lines += ["", "  DEBUG=false: bring tokens signed with JWT_SECRET (or your identity provider's key)."]
+        lines += ["", "  Bring tokens signed with JWT_SECRET (or your identity provider's key); debug tokens are off."]
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ from ticket_eventstore import migrations
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay import Relay
 from ticket_service import errors, openapi
-from ticket_service.auth import TokenVerifier, require_key
+from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
 from ticket_service.http import install_middleware
 from ticket_workflow.ports import EventStore
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, store: EventStore | None = None
     openapi.install(app)
     app.include_router(health.router)
     app.include_router(command_router())
-    if settings.debug:
+    if settings.debug and auth.secret == DEVELOPMENT_SECRET:  # never mint tokens signed with a real key
         app.include_router(debug.router)
 
     @app.get("/asyncapi.json", tags=["health"], summary="AsyncAPI document of the event stream")
