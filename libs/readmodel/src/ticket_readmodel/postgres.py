@@ -83,10 +83,11 @@ class PostgresReadModel:
         async with self._pool.acquire() as conn:
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             await conn.execute(f'SET search_path TO "{self.schema}", public')
+            await conn.execute("SET statement_timeout = 0")  # an index on a large read model takes its time
             try:
                 await migrations.apply(conn, COMPONENT, read_model_migrations())
             finally:
-                await conn.execute("RESET search_path")
+                await conn.execute("RESET search_path; RESET statement_timeout")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:

@@ -23,7 +23,7 @@ from faststream.middlewares import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
-from ticket_eventstore.postgres import PostgresEventStore, create_pool
+from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import Halt
 
@@ -32,6 +32,10 @@ from .projector import ProjectionHalted, Projector
 from .settings import ProjectorSettings
 
 log = logging.getLogger("ticket_projector")
+
+# A replica frozen inside its batch transaction holds the checkpoint row locked: the server ends its session
+# after ``idle_in_transaction`` seconds and another replica carries on. Batches are short; bounds are generous.
+TIMEOUTS = DatabaseTimeouts(statement=30, lock=10, idle_in_transaction=10, command=60, acquire=10)
 
 
 class Runtime:
@@ -49,8 +53,10 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        pool = await create_pool(s.database_url, max_size=4)
-        store_pool = pool if s.store_url == s.database_url else await create_pool(s.store_url, max_size=2)
+        pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS)
+        store_pool = (
+            pool if s.store_url == s.database_url else await create_pool(s.store_url, max_size=2, timeouts=TIMEOUTS)
+        )
         self._pools = list({id(p): p for p in (pool, store_pool)}.values())
         self.read_model = PostgresReadModel(pool, s.read_model_schema)
         self.store = PostgresEventStore(store_pool)

@@ -17,7 +17,13 @@ from typing import Any
 
 import asyncpg
 
+from ticket_eventstore.postgres import DatabaseTimeouts
+
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
+
+# Reads are single statements: bounded like the command API's, so a stuck query answers 503 within seconds.
+READ_TIMEOUTS = DatabaseTimeouts(statement=5, lock=2, idle_in_transaction=5)
 
 
 class ReadConnections:
@@ -37,7 +43,9 @@ class ReadConnections:
         unreachable database fails the start."""
 
         async def connect() -> asyncpg.Connection:
-            conn = await asyncpg.connect(dsn)
+            conn = await asyncpg.connect(
+                dsn, timeout=5, command_timeout=10, server_settings=READ_TIMEOUTS.server_settings()
+            )
             for kind in ("json", "jsonb"):
                 await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
             return conn
