@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from ticket_eventstore.postgres import APPEND_LOCK
 from ticket_eventstore.relay import RELAY_LOCK
 
-from .infra import PrivatePostgres, PrivateRedis
+from .infra import PrivatePostgres, PrivateRedis, Service
 from .stack import Stack, Verdict, settle, verify
 
 Inject = Callable[[Stack], Awaitable[tuple[float, float]]]  # returns (fault began, fault ended), monotonic
@@ -66,9 +66,15 @@ async def second_replica(stack: Stack) -> tuple[float, float]:
     return began, time.monotonic()
 
 
-def sigstop_holder(lock: int, hold: float) -> Inject:
+def sigstop_holder(lock: int, hold: float, *, or_any_replica: bool = False) -> Inject:
+    """SIGSTOP the command-api replica holding ``lock``, for ``hold`` seconds.
+
+    ``or_any_replica``: the append lock is taken and released inside one statement on the server, so no client
+    can be caught holding it; after 3 s of trying, a replica is stopped in the middle of its load instead.
+    """
+
     async def inject(stack: Stack) -> tuple[float, float]:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + (3 if or_any_replica else 10)
         while time.monotonic() < deadline:
             holder = await stack.holder_of(lock)
             if holder is None:
@@ -76,14 +82,21 @@ def sigstop_holder(lock: int, hold: float) -> Inject:
                 continue
             holder.signal(signal.SIGSTOP)
             if await stack.holder_of(lock) is holder:  # stopped while holding it
-                began = time.monotonic()
-                await asyncio.sleep(hold)
-                holder.signal(signal.SIGCONT)
-                return began, time.monotonic()
+                return await frozen(holder, hold)
             holder.signal(signal.SIGCONT)
+        if or_any_replica:
+            return await frozen(stack.commands()[0], hold)
         raise AssertionError(f"no replica could be stopped while holding lock {lock:#x}")
 
     return inject
+
+
+async def frozen(service: Service, hold: float) -> tuple[float, float]:
+    service.signal(signal.SIGSTOP)
+    began = time.monotonic()
+    await asyncio.sleep(hold)
+    service.signal(signal.SIGCONT)
+    return began, time.monotonic()
 
 
 async def restart_redis(stack: Stack) -> tuple[float, float]:
@@ -128,7 +141,12 @@ SCENARIOS = [
     Scenario("kill -9 projector", kill9("projector")),
     Scenario("kill -9 query-api", kill9("query-api")),
     Scenario("second command-api replica", second_replica, replicas=2),
-    Scenario("SIGSTOP append-lock holder (6 s)", sigstop_holder(APPEND_LOCK, 6), replicas=2, from_start=True),
+    Scenario(
+        "SIGSTOP of a replica while appending (6 s)",
+        sigstop_holder(APPEND_LOCK, 6, or_any_replica=True),
+        replicas=2,
+        from_start=True,
+    ),
     Scenario("SIGSTOP relay leader (20 s)", sigstop_holder(RELAY_LOCK, 20), replicas=2, from_start=True),
     Scenario("Redis restart (empty)", restart_redis),
     Scenario("DEL of the stream", delete_stream),

@@ -131,10 +131,13 @@ class Verdict:
     detail: str = ""
 
 
-async def settle(stack: Stack, within: float = 45.0) -> None:
-    """Until the projector has applied and the relay published everything in the store (or ``within``)."""
+async def settle(stack: Stack, within: float = 45.0, quiet: float = 2.0) -> None:
+    """Until the projector has applied and the relay published everything in the store, and the store has not
+    grown for ``quiet`` seconds (or ``within``). A replica resumed after SIGSTOP still finishes the requests its
+    clients gave up on; those may commit after the load ended, and the checks must see them."""
     deadline = time.monotonic() + within
     redis = aioredis.from_url(stack.redis.url)
+    settled: tuple[int, float] | None = None  # (position, since when) of the last caught-up state
     try:
         async with httpx.AsyncClient(trust_env=False, timeout=3) as http:
             while time.monotonic() < deadline:
@@ -143,7 +146,12 @@ async def settle(stack: Stack, within: float = 45.0) -> None:
                     stream_end = await _stream_end(redis, stack.stream)
                     ready = await http.get(stack.services["projector"].url + "/ready")
                     if ready.status_code == 200 and ready.json()["checkpoint"] == last == stream_end:
-                        return
+                        if settled is None or settled[0] != last:
+                            settled = (last, time.monotonic())
+                        elif time.monotonic() - settled[1] >= quiet:
+                            return
+                    else:
+                        settled = None
                 await asyncio.sleep(0.2)
     finally:
         await redis.aclose()
