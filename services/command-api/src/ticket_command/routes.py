@@ -49,6 +49,7 @@ ERROR_CODES: dict[int, dict[str, str]] = {
         "transition_not_enabled": "transition 'start_work' is not enabled: the ticket is in 'new'",
         "version_conflict": "expected the ticket at version 5, it is at 1; reload and retry",
     },
+    405: {"method_not_allowed": "Method Not Allowed"},
     413: {"body_too_large": "request body exceeds 65536 bytes"},
     422: {
         "invalid_request": "data.note: String should have at most 2000 characters",
@@ -56,6 +57,7 @@ ERROR_CODES: dict[int, dict[str, str]] = {
         "idempotency_key_reused": "Idempotency-Key 'k1' was already used with a different request; use a new key",
         "invalid_idempotency_key": "Idempotency-Key: 1 to 255 printable characters",
     },
+    500: {"internal_error": "unexpected error; see the service log"},
     503: {
         "store_unavailable": "PostgreSQL unreachable: connection refused",
         "store_not_migrated": "the event store schema is missing: run `ticket-command-api migrate`",
