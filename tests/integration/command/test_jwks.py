@@ -258,6 +258,7 @@ async def test_the_query_api_verifies_identity_provider_tokens_off_the_event_loo
             await asyncio.sleep(0.1)  # the request is now waiting for the keys
             started = time.monotonic()
             assert (await client.get("/health")).status_code == 200
+            # Not a speed figure: the fetch is held for 0.5 s, and a loop blocked by it could not answer in less.
             assert time.monotonic() - started < 0.3
             assert (await slow).status_code == 200
             forged = {"Authorization": f"Bearer {provider.token(kid='made-up')}"}

@@ -117,7 +117,9 @@ async def test_the_stream_ends_when_its_token_expires(read_model: SqliteReadMode
     async with asyncio.timeout(10):
         status, body = await read_stream(app_on(read_model, leeway=1), f"access_token={token}", {}, lambda _: False)
     assert status == 200 and body.startswith(":")  # keep-alive comments until then
-    assert 1 <= time.monotonic() - started <= 4
+    # It ended by itself (the timeout above fails the test otherwise), and not before the token's expiry: the
+    # lower bound is behaviour (2 s of validity), not a measure of speed.
+    assert time.monotonic() - started >= 1
 
 
 @pytest.mark.parametrize("last_event_id", [b"\xb2", "9" * 31, "-1", " 1 2", "1.5", "0x10", "\u0661", "1" * 19])
