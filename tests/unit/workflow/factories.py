@@ -12,6 +12,7 @@ from ticket_workflow import (
     Event,
     EventMetadata,
     FireTransition,
+    PostMessage,
     TicketState,
     decide,
     evolve,
@@ -35,7 +36,7 @@ class Ticket:
         self.events: list[Event] = []
         self.clock = T0
 
-    def _apply(self, command: CreateTicket | FireTransition, actor: Actor) -> list[Event]:
+    def _apply(self, command: CreateTicket | FireTransition | PostMessage, actor: Actor) -> list[Event]:
         new = decide(self.state, command)
         recorded = []
         for n in new:
@@ -63,6 +64,13 @@ class Ticket:
         expected_version: int | None = None,
     ) -> list[Event]:
         command = FireTransition(self.id, transition, actor, self._tick(), data, expected_version)
+        return self._apply(command, actor)
+
+    def post(
+        self, body: str, actor: Actor = AGENT, *, internal: bool = False, expected_version: int | None = None
+    ) -> list[Event]:
+        """A public reply, or an internal note with ``internal=True``."""
+        command = PostMessage(self.id, actor, self._tick(), {"body": body}, internal, expected_version)
         return self._apply(command, actor)
 
     def _tick(self) -> datetime:

@@ -63,9 +63,10 @@ def test_the_conversation_and_timestamps_follow_the_events() -> None:
     ticket.fire("close")
     state = ticket.state
     assert state is not None
-    assert [(m.author, m.kind, m.body) for m in state.messages] == [
-        ("bob", "request_info", "Which model?"),
-        ("alice", "customer_reply", "LaserJet 4"),
+    assert [(m.author, m.kind, m.body, m.staff) for m in state.messages] == [
+        ("bob", "request_info", "Which model?", True),
+        ("alice", "customer_reply", "LaserJet 4", False),
+        ("bob", "resolution", "Replaced fuser", True),
     ]
     assert state.resolution == "Replaced fuser"
     assert state.created_at and state.first_response_at and state.resolved_at and state.closed_at
@@ -73,6 +74,7 @@ def test_the_conversation_and_timestamps_follow_the_events() -> None:
     ticket.fire("reopen", actor=CUSTOMER, data={"reason": "Still smoking"})
     assert ticket.state is not None
     assert (ticket.state.reopen_count, ticket.state.closed_at, ticket.state.assignee) == (1, None, None)
+    assert (ticket.state.messages[-1].kind, ticket.state.messages[-1].body) == ("reopen", "Still smoking")
 
 
 def test_refusals_are_typed() -> None:

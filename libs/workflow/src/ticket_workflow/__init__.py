@@ -10,6 +10,7 @@ Modules, from the inside out:
 - ``events``       the event envelope and its metadata
 - ``rejections``   typed reasons a command is refused
 - ``aggregate``    ``decide`` and ``evolve`` for one ticket
+- ``visibility``   which fields are for staff only, and what a customer may read
 - ``schema``       the net as JSON for ``/api/schema``
 - ``ports``        the EventStore protocol its adapters implement
 """
@@ -19,6 +20,7 @@ from .aggregate import (
     CreateTicket,
     FireTransition,
     Message,
+    PostMessage,
     TicketState,
     available_transitions,
     decide,
@@ -27,7 +29,15 @@ from .aggregate import (
     may_view,
     seed_view,
 )
-from .definition import CREATED, EVENT_TYPES, SUPPORT_TICKET, TRANSITION_BY_EVENT
+from .definition import (
+    CONVERSATION_EVENTS,
+    CREATED,
+    EVENT_TYPES,
+    NOTE_ADDED,
+    REPLY_ADDED,
+    SUPPORT_TICKET,
+    TRANSITION_BY_EVENT,
+)
 from .events import Event, EventMetadata, NewEvent, record
 from .net import Marking, Net, TransitionNotEnabled, enabled, fire, initial_marking, is_enabled
 from .rejections import (
@@ -37,15 +47,20 @@ from .rejections import (
     NotPermitted,
     Rejection,
     TicketAlreadyExists,
+    TicketClosed,
     TicketNotFound,
+    UnknownAssignee,
     VersionConflict,
 )
 from .roles import UnknownRole, effective_roles, is_staff, may_fire, permitted
 from .schema import describe
 
 __all__ = [
+    "CONVERSATION_EVENTS",
     "CREATED",
     "EVENT_TYPES",
+    "NOTE_ADDED",
+    "REPLY_ADDED",
     "SUPPORT_TICKET",
     "TRANSITION_BY_EVENT",
     "Actor",
@@ -61,11 +76,14 @@ __all__ = [
     "NotEnabled",
     "NotOwner",
     "NotPermitted",
+    "PostMessage",
     "Rejection",
     "TicketAlreadyExists",
+    "TicketClosed",
     "TicketNotFound",
     "TicketState",
     "TransitionNotEnabled",
+    "UnknownAssignee",
     "UnknownRole",
     "VersionConflict",
     "available_transitions",

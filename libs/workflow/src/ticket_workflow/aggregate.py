@@ -13,14 +13,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import net as petri
-from .data import DATA_SCHEMAS, CreateTicketData
-from .definition import CREATED, SUPPORT_TICKET, TRANSITION_BY_EVENT
+from .data import DATA_SCHEMAS, ConversationData, CreateTicketData
+from .definition import CREATED, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET, TRANSITION_BY_EVENT
 from .events import Event, NewEvent
 from .rejections import (
     InvalidData,
     NotEnabled,
     NotPermitted,
     TicketAlreadyExists,
+    TicketClosed,
     TicketNotFound,
     VersionConflict,
 )
@@ -55,13 +56,30 @@ class FireTransition:
     expected_version: int | None = None
 
 
+@dataclass(frozen=True)
+class PostMessage:
+    """Write in the ticket's conversation: a public reply, or an internal note (staff only)."""
+
+    ticket_id: str
+    actor: Actor
+    at: datetime
+    data: Mapping[str, Any] | None = None
+    internal: bool = False
+    expected_version: int | None = None
+
+
 class Message(BaseModel):
+    """One entry of the conversation (public) or of the internal notes (staff only)."""
+
     model_config = ConfigDict(frozen=True)
 
     author: str
-    kind: str  # the transition that carried it: request_info or customer_reply
+    # What carried it: "reply" or "note" (conversation commands); "request_info", "customer_reply",
+    # "resolution", "reopen" (the text of a transition); or, for notes, the transition whose note it is.
+    kind: str
     body: str
     at: datetime
+    staff: bool = False  # written by staff (agent or a role inheriting it)
 
 
 class TicketState(BaseModel):
@@ -77,7 +95,8 @@ class TicketState(BaseModel):
     priority: str = "normal"
     requester: str = ""
     assignee: str | None = None
-    messages: tuple[Message, ...] = ()
+    messages: tuple[Message, ...] = ()  # the public conversation: everyone who may see the ticket reads it
+    notes: tuple[Message, ...] = ()  # internal notes, escalation reasons, transition notes: staff only
     escalation_reason: str | None = None
     resolution: str | None = None
     reopen_count: int = 0
@@ -102,10 +121,15 @@ class TicketState(BaseModel):
         return {place: self.marking.get(place, 0) for place in NET.place_names}
 
 
-def decide(state: TicketState | None, command: CreateTicket | FireTransition) -> list[NewEvent]:
+Command = CreateTicket | FireTransition | PostMessage
+
+
+def decide(state: TicketState | None, command: Command) -> list[NewEvent]:
     """The events a command causes, or a :class:`~ticket_workflow.rejections.Rejection`."""
     if isinstance(command, CreateTicket):
         return _decide_create(state, command)
+    if isinstance(command, PostMessage):
+        return _decide_message(state, command)
     return _decide_fire(state, command)
 
 
@@ -115,6 +139,8 @@ def evolve(state: TicketState | None, event: Event) -> TicketState:
         return _created(event)
     if state is None:
         raise ValueError(f"event {event.type!r} (version {event.version}) arrived before {CREATED!r}")
+    if event.type in (REPLY_ADDED, NOTE_ADDED):
+        return _conversation(state, event)
     transition = TRANSITION_BY_EVENT.get(event.type)
     if transition is None:
         raise ValueError(f"unknown event type {event.type!r}")
@@ -126,6 +152,10 @@ def evolve(state: TicketState | None, event: Event) -> TicketState:
     if state.first_response_at is None and transition not in ("customer_reply", "reopen"):
         updates["first_response_at"] = event.timestamp
     updates.update(_field_updates(state, transition, event))
+    note = event.data.get("note")
+    if note and _by_staff(event):
+        notes = updates.get("notes", state.notes)
+        updates["notes"] = (*notes, _message(event, transition, note))
     return state.model_copy(update=updates)
 
 
@@ -195,6 +225,44 @@ def _decide_fire(state: TicketState | None, command: FireTransition) -> list[New
     return [NewEvent(type=transition.event_type, data=_stamp(state.id, command.at, payload))]
 
 
+def _decide_message(state: TicketState | None, command: PostMessage) -> list[NewEvent]:
+    if state is None or not _may_touch(state, command.actor):
+        raise TicketNotFound(f"ticket {command.ticket_id!r} does not exist")
+    staff = is_staff(NET, command.actor.roles)
+    if command.internal and not staff:
+        raise NotPermitted("internal notes are for staff only")
+    data = _validate(ConversationData, command.data)
+    if command.expected_version is not None and command.expected_version != state.version:
+        raise VersionConflict(command.expected_version, state.version)
+    if not command.internal and state.place == "closed":
+        raise TicketClosed(state.id)
+    event_type = NOTE_ADDED if command.internal else REPLY_ADDED
+    return [NewEvent(type=event_type, data=_stamp(state.id, command.at, {"body": data.body}))]
+
+
+def _conversation(state: TicketState, event: Event) -> TicketState:
+    updates: dict[str, Any] = {"version": event.version, "updated_at": event.timestamp}
+    body = event.data.get("body", "")
+    if event.type == NOTE_ADDED:
+        updates["notes"] = (*state.notes, _message(event, "note", body))
+    else:
+        updates["messages"] = (*state.messages, _message(event, "reply", body))
+        if state.first_response_at is None and _by_staff(event):
+            updates["first_response_at"] = event.timestamp
+    return state.model_copy(update=updates)
+
+
+def _by_staff(event: Event) -> bool:
+    try:
+        return is_staff(NET, event.metadata.roles)
+    except ValueError:  # a role this net does not know (recorded by an older definition): not staff
+        return False
+
+
+def _message(event: Event, kind: str, body: str) -> Message:
+    return Message(author=event.metadata.actor, kind=kind, body=body, at=event.timestamp, staff=_by_staff(event))
+
+
 def _validate(schema: type[BaseModel], raw: Mapping[str, Any] | None) -> Any:
     if raw is not None and not isinstance(raw, Mapping):
         raise InvalidData("data", "must be a JSON object")
@@ -231,16 +299,22 @@ def _field_updates(state: TicketState, transition: str, event: Event) -> dict[st
     if transition == "assign":
         return {"assignee": d.get("assignee", event.metadata.actor)}
     if transition == "escalate":
-        return {"escalation_reason": d.get("reason")}
+        reason = d.get("reason")
+        notes = (*state.notes, _message(event, "escalation", reason)) if reason else state.notes
+        return {"escalation_reason": reason, "notes": notes}
     if transition in ("request_info", "customer_reply") and d.get("message"):
-        message = Message(author=event.metadata.actor, kind=transition, body=d["message"], at=event.timestamp)
-        return {"messages": (*state.messages, message)}
+        return {"messages": (*state.messages, _message(event, transition, d["message"]))}
     if transition in ("resolve", "resolve_escalated"):
-        return {"resolved_at": event.timestamp, "resolution": d.get("resolution")}
+        resolution = d.get("resolution")
+        messages = (*state.messages, _message(event, "resolution", resolution)) if resolution else state.messages
+        return {"resolved_at": event.timestamp, "resolution": resolution, "messages": messages}
     if transition == "close":
         return {"closed_at": event.timestamp}
     if transition == "reopen":
+        reason = d.get("reason")
+        messages = (*state.messages, _message(event, "reopen", reason)) if reason else state.messages
         return {
+            "messages": messages,
             "reopen_count": state.reopen_count + 1,
             "assignee": None,
             "resolved_at": None,

@@ -97,6 +97,12 @@ class ReopenData(TransitionData):
     reason: Text | None = Field(None, max_length=NOTE_TEXT, description="Why the ticket is reopened.")
 
 
+class ConversationData(_Strict):
+    """Body of ``POST /api/support-ticket/{id}/replies`` and ``.../notes``."""
+
+    body: Text = Field(min_length=1, max_length=LONG_TEXT, description="The text of the reply or note.")
+
+
 DATA_SCHEMAS: dict[str, type[TransitionData]] = {
     "assign": AssignData,
     "start_work": TransitionData,

@@ -76,5 +76,14 @@ SUPPORT_TICKET = validate(
     )
 )
 
-EVENT_TYPES: tuple[str, ...] = (CREATED, *(t.event_type for t in SUPPORT_TICKET.transitions))
+# The conversation beside the workflow: events of the ticket's stream that leave the net's marking as it is.
+REPLY_ADDED = "ReplyAdded"  # a public reply, by the requester or by staff; not on a closed ticket
+NOTE_ADDED = "InternalNoteAdded"  # an internal note, staff only; never shown to a customer
+CONVERSATION_EVENTS: tuple[str, ...] = (REPLY_ADDED, NOTE_ADDED)
+
+EVENT_TYPES: tuple[str, ...] = (
+    CREATED,
+    *(t.event_type for t in SUPPORT_TICKET.transitions),
+    *CONVERSATION_EVENTS,
+)
 TRANSITION_BY_EVENT: dict[str, str] = {t.event_type: t.name for t in SUPPORT_TICKET.transitions}

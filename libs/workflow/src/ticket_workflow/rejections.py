@@ -52,3 +52,20 @@ class VersionConflict(Rejection):
         super().__init__(f"expected the ticket at version {expected}{detail}; reload and retry")
         self.expected = expected
         self.actual = actual
+
+
+class TicketClosed(Rejection):
+    code = "ticket_closed"
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"ticket {ticket_id!r} is closed: reopen it to write to it again")
+
+
+class UnknownAssignee(Rejection):
+    code = "unknown_assignee"
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__(
+            f"no staff member {assignee!r} is known: pick someone from the staff directory (GET /api/people)"
+        )
+        self.assignee = assignee
