@@ -17,7 +17,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install system-deps lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
+.PHONY: run stack install system-deps ui-tools test-frontend lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,19 @@ chaos: install
 system-deps:
 	@tools/system-deps.sh
 
-# All layers in one run: unit, contract, integration, e2e.
-test: system-deps lint typecheck
+# axe-core for the accessibility checks of the browser tests, pinned in tools/axe/package-lock.json (npm registry).
+ui-tools: tools/axe/node_modules/axe-core/axe.min.js
+
+tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The web UI's pure logic (drafts, wording, shortcuts, ...), with Node's own test runner: nothing to install.
+test-frontend:
+	node --test frontend/test/
+
+# All layers in one run: the web UI's unit tests, then unit, contract, integration, e2e.
+test: system-deps ui-tools lint typecheck test-frontend
 	$(BIN)/pytest
 
 test-unit test-contract test-integration test-e2e: install
