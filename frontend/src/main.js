@@ -6,6 +6,9 @@ import { h, mount } from './dom.js';
 import { humanize } from './format.js';
 import * as live from './live.js';
 import * as router from './router.js';
+import { isOpen as helpIsOpen, openHelp } from './shortcut-help.js';
+import * as shortcuts from './shortcuts.js';
+import * as unread from './unread.js';
 import { errorBox, focusTitle, loading, pageTitle } from './ui.js';
 import { renderNewTicket } from './views/newticket.js';
 import { renderPortal } from './views/portal.js';
@@ -76,6 +79,10 @@ function drawHeader() {
       h('span', { class: 'who-roles', dataset: { testid: 'user-roles' } },
         session.roles.map(humanize).join(', ') || 'no role',
         inherited.length ? h('span', { class: 'who-inherits' }, ` (inherits ${inherited.join(', ')})`) : null)),
+    auth.isStaff() ? h('button', {
+      type: 'button', class: 'btn btn-small shortcut-hint', id: 'shortcut-help-open', 'aria-keyshortcuts': '?',
+      onclick: () => openHelp({ withList: Boolean(shortcuts.pageHandler('next')) }),
+    }, 'Shortcuts', h('kbd', { 'aria-hidden': 'true' }, '?')) : null,
     h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: () => signOut() }, 'Sign out'));
   drawLiveStatus(live.liveStatus());
 }
@@ -169,7 +176,14 @@ router.route('/tickets', () => {
 });
 router.route('/new', () => renderNewTicket(main));
 router.route('/queue', withSchema(renderQueue, 'Ticket queue'));
-router.route('/ticket/:id', withSchema(renderTicket, 'Ticket'));
+router.route('/ticket/:id', (ctx) => {
+  const cleanup = withSchema(renderTicket, 'Ticket')(ctx);
+  const stopSeen = watchSeen(ctx.params.id);
+  return () => {
+    stopSeen();
+    cleanup();
+  };
+});
 router.route('/workflow', withSchema(renderWorkflow, 'Workflow'));
 router.route('/stats', withSchema(renderStats, 'Stats'));
 router.fallback(() => {
@@ -177,9 +191,66 @@ router.fallback(() => {
   return null;
 });
 
+// ---- unread markers --------------------------------------------------------------------------------------
+
+/** While a ticket is on screen, this user has seen it: at the version it opened with and every live change. */
+function watchSeen(id) {
+  let stopped = false;
+  api.getTicket(id).then((t) => {
+    if (!stopped && t) unread.markSeen(t.aggregate_id, t.version);
+  }).catch(() => {}); // the page itself shows why the ticket cannot be read
+  const unsubscribe = live.subscribe((t) => {
+    if (t && t.aggregate_id === id) unread.markSeen(id, t.version);
+  });
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
+}
+
+// ---- keyboard shortcuts ---------------------------------------------------------------------------------
+
+const keymap = shortcuts.createKeymap();
+
+/** Focus the queue's search once the queue page is on screen (after a route change). */
+function focusSearchSoon(tries = 40) {
+  const field = document.getElementById('filter-q');
+  if (field && main.contains(field) && !main.querySelector('.state-loading')) {
+    field.focus();
+    return;
+  }
+  if (tries > 0) setTimeout(() => focusSearchSoon(tries - 1), 50);
+}
+
+const GLOBAL_ACTIONS = {
+  help: () => openHelp({ withList: Boolean(shortcuts.pageHandler('next')) }),
+  search: () => {
+    router.navigate('/queue');
+    focusSearchSoon();
+  },
+  'go-queue': () => router.navigate('/queue'),
+  'go-mine': () => router.navigate('/queue', { assignee: 'me' }),
+  'go-stats': () => router.navigate('/stats'),
+  'new-ticket': () => router.navigate('/new'),
+};
+
+document.addEventListener('keydown', (event) => {
+  // Shortcuts are the agent console's: customers' pages keep every key for themselves.
+  if (!auth.isStaff() || helpIsOpen()) return;
+  const shortcut = keymap.feed(event);
+  if (!shortcut) return;
+  const run = shortcuts.pageHandler(shortcut.action) || GLOBAL_ACTIONS[shortcut.action];
+  if (!run) return;
+  event.preventDefault();
+  run();
+});
+
 // ---- start ----------------------------------------------------------------------------------------------
 
-auth.onSessionChange(drawHeader);
+auth.onSessionChange((session) => {
+  unread.setUser(session ? session.sub : null);
+  drawHeader();
+});
 live.onStatus(drawLiveStatus);
 window.addEventListener('routechange', drawHeader);
 document.getElementById('skip-link').addEventListener('click', (e) => {
@@ -188,5 +259,6 @@ document.getElementById('skip-link').addEventListener('click', (e) => {
 });
 
 if (auth.restore()) startSession();
+unread.setUser(auth.current() ? auth.current().sub : null);
 drawHeader();
 router.start();

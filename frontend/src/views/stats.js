@@ -1,13 +1,23 @@
-// Stats: tickets per place, created and resolved per day, median times to first response and resolution.
+// Stats: tickets per place, created and resolved per day (days of the viewer's time zone), median times to first
+// response and resolution.
 
-import * as api from '../api.js';
 import { barChart, columnChart, dataTable, legend } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { formatDuration, humanize } from '../format.js';
 import * as live from '../live.js';
+import { getStats } from '../staffapi.js';
 import { errorBox, loading, pageTitle } from '../ui.js';
 
 const DAY_MS = 86400000;
+
+/** The viewer's IANA time zone ("Europe/Berlin"), or null if the browser does not say. */
+export function viewerZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
 
 /** The last n days up to the latest one reported, with the days without tickets filled in as zeros. */
 function lastDays(perDay, n) {
@@ -29,9 +39,21 @@ export function renderStats(root, ctx, schema) {
   let disposed = false;
   const body = h('div', { 'aria-live': 'polite' }, loading('Loading the numbers…'));
 
+  // Days are counted in the viewer's zone; if the server does not know it, in UTC, and the page says so.
+  let zone = viewerZone() || 'UTC';
+  let zoneRefused = false;
+
   async function load() {
     try {
-      const stats = await api.getStats();
+      let stats;
+      try {
+        stats = await getStats({ days: 30, tz: zone });
+      } catch (err) {
+        if (err.status !== 422 || zone === 'UTC') throw err;
+        zoneRefused = true;
+        zone = 'UTC';
+        stats = await getStats({ days: 30, tz: zone });
+      }
       if (!disposed) draw(stats);
     } catch (err) {
       if (!disposed) mount(body, errorBox(err, load, err.status === 403 ? 'Stats are for agents and above' : 'Stats could not be loaded'));
@@ -72,7 +94,11 @@ export function renderStats(root, ctx, schema) {
             ? h('p', { class: 'muted' }, 'No ticket has been answered or resolved yet.')
             : barChart(times, { title: 'Median times', valueLabel: (v) => formatDuration(v) }),
           h('p', { class: 'muted small' }, 'Medians over all tickets.'))),
-      h('section', { class: 'card' }, h('h2', null, 'Created and resolved per day'),
+      h('section', { class: 'card', 'aria-labelledby': 'per-day-title' }, h('h2', { id: 'per-day-title' }, 'Created and resolved per day'),
+        h('p', { class: 'muted small', id: 'stats-zone', dataset: { zone } },
+          zoneRefused
+            ? `Days in UTC: the server does not know your time zone (${viewerZone()}).`
+            : `Days in ${zone === 'UTC' ? 'UTC' : `your time zone, ${zone}`}, from midnight to midnight.`),
         days.length
           ? [legend(series), h('div', { class: 'chart-scroll' }, columnChart(categories, series, { title: 'Tickets created and resolved per day' })),
             dataTable('Created and resolved per day', ['Day', 'Created', 'Resolved'], days.map((d) => [d.day, String(d.created), String(d.resolved)]))]
