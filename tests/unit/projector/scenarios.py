@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticket_workflow import CREATED, SUPPORT_TICKET, Event, EventMetadata
+from ticket_workflow import CREATED, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET, Event, EventMetadata
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CUSTOMER_TRANSITIONS = {"customer_reply", "reopen"}
@@ -41,6 +41,16 @@ class Ticket:
         if transition == "assign":
             data.setdefault("assignee", self.agent)
         return self._record(SUPPORT_TICKET.transition(transition).event_type, actor, roles, data)
+
+    def reply(self, body: str, *, actor: str | None = None, roles: tuple[str, ...] | None = None) -> Event:
+        """A public reply: by the agent unless another actor is named, by the requester when ``actor`` is them."""
+        actor = actor or self.agent
+        roles = roles or (("customer",) if actor == self.requester else ("agent",))
+        return self._record(REPLY_ADDED, actor, roles, {"body": body})
+
+    def note(self, body: str, *, actor: str | None = None, roles: tuple[str, ...] = ("agent",)) -> Event:
+        """An internal note (staff only)."""
+        return self._record(NOTE_ADDED, actor or self.agent, roles, {"body": body})
 
     def raw(self, event_type: str, **data: Any) -> Event:
         """An event of any type, enabled or not (for poison events)."""
@@ -96,3 +106,29 @@ def interleaved(tickets: list[Ticket]) -> list[Event]:
         tickets[n].events[i] = event
         renumbered.append(event)
     return renumbered
+
+
+def conversation_day(start: datetime = T0) -> list[Ticket]:
+    """Tickets with replies, internal notes and staff of every rank (for notes, search and the staff directory).
+
+    Staff: bob (agent), dave (agent, later supervisor), erin (supervisor), root (admin); customers: alice, carol.
+    """
+    a = Ticket(requester="alice", agent="bob", at=start)
+    a.create(subject="Printer on fire", description="Smoke comes out of tray two", priority="urgent")
+    a.fire("assign")
+    a.reply("Please switch it off and step away")
+    a.reply("Done, it is still smoking", actor="alice")
+    a.note("Customer is a VIP, call the facilities desk")
+    a.fire("start_work", note="Facilities informed")
+    a.fire("resolve", resolution="Replaced the fuser unit")
+    b = Ticket(requester="carol", agent="dave", at=start + timedelta(minutes=2))
+    b.create(subject="VPN drops", description="Every hour on the hour", priority="high")
+    b.run("assign", "start_work")
+    b.fire("escalate", reason="Suspected firmware bug zq-17")
+    b.note("Vendor case opened", actor="erin", roles=("supervisor",))
+    b.fire("resolve_escalated", actor="erin", roles=("supervisor",), resolution="Firmware updated")
+    b.fire("close")
+    b.fire("reopen", reason="It dropped again")
+    b.fire("assign", actor="dave", roles=("supervisor",), assignee="dave")
+    b.note("Looking at the gateway logs", actor="root", roles=("admin",))
+    return [a, b]

@@ -17,8 +17,8 @@ def test_filters_are_parameters_never_sql() -> None:
         DIALECT,
     )
     assert "DROP" not in sql
-    assert params == ["new", "x'; DROP TABLE tickets; --", 3, "%50\\%%", 26]
-    assert sql.endswith("ORDER BY created_at DESC, id DESC LIMIT $5")
+    assert params == ["new", "x'; DROP TABLE tickets; --", 3, "%50\\%%", "50\\%%", 26]
+    assert sql.endswith("ORDER BY created_at DESC, id DESC LIMIT $6")
 
 
 def test_a_cursor_continues_after_the_last_row() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,8 +36,8 @@ def test_creation_makes_the_row_history_and_counts() -> None:
     assert row.created_at == row.updated_at == created.timestamp
     assert change.history.position == created.position
     assert (change.history.actor, change.history.roles, change.history.transition) == ("alice", ("customer",), None)
-    assert change.day is not None and (change.day.day, change.day.created, change.day.resolved) == (
-        date(2026, 3, 2),
+    assert change.bucket is not None and (change.bucket.bucket, change.bucket.created, change.bucket.resolved) == (
+        datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
         1,
         0,
     )
@@ -50,7 +50,7 @@ def test_a_transition_moves_the_ticket_between_places() -> None:
     change = project(t.fire("assign"), state)
     assert (change.ticket.place, change.ticket.assignee, change.ticket.version) == ("assigned", "bob", 2)
     assert change.place_counts == {"new": -1, "assigned": 1}
-    assert change.day is None
+    assert change.bucket is None
     assert change.history.transition == "assign"
 
 
@@ -64,7 +64,11 @@ def test_messages_resolution_and_reopen_are_tracked() -> None:
     t.run("close", "reopen")
     state, changes = run(t.events)
     assert state is not None
-    assert [m.body for m in state.messages] == ["Which floor?", "Third"]
+    assert [(m.kind, m.body) for m in state.messages] == [
+        ("request_info", "Which floor?"),
+        ("customer_reply", "Third"),
+        ("resolution", "Done"),
+    ]
     assert (state.place, state.reopen_count, state.assignee, state.resolved_at, state.closed_at) == (
         "new",
         1,
@@ -73,7 +77,7 @@ def test_messages_resolution_and_reopen_are_tracked() -> None:
         None,
     )
     resolving = changes[t.events.index(resolved)]
-    assert resolving.day is not None and resolving.day.resolved == 1
+    assert resolving.bucket is not None and resolving.bucket.resolved == 1
     assert resolving.ticket.resolved_at == resolved.timestamp
 
 

@@ -16,7 +16,7 @@ import orjson
 
 from ticket_workflow import TRANSITION_BY_EVENT, Event, TicketState
 
-from .projection import Effects, priority_rank
+from .projection import Effects, priority_rank, search_texts
 
 # (column, type) in table order; jsonb columns travel as text (asyncpg takes nested lists for array dimensions).
 TICKET_TYPES = (
@@ -31,6 +31,7 @@ TICKET_TYPES = (
     ("requester", "text"),
     ("assignee", "text"),
     ("messages", "jsonb"),
+    ("notes", "jsonb"),
     ("message_count", "integer"),
     ("escalation_reason", "text"),
     ("resolution", "text"),
@@ -41,6 +42,8 @@ TICKET_TYPES = (
     ("resolved_at", "timestamptz"),
     ("closed_at", "timestamptz"),
     ("last_position", "bigint"),
+    ("search_public", "text"),
+    ("search_staff", "text"),
 )
 HISTORY_TYPES = (
     ("position", "bigint"),
@@ -68,6 +71,8 @@ def dumps(value: Any) -> str:
 
 def ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
     messages = [m.model_dump(mode="json") for m in t.messages]
+    notes = [m.model_dump(mode="json") for m in t.notes]
+    public, staff = search_texts(t)
     return (
         t.id,
         t.version,
@@ -80,6 +85,7 @@ def ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
         t.requester,
         t.assignee,
         dumps(messages),
+        dumps(notes),
         len(messages),
         t.escalation_reason,
         t.resolution,
@@ -90,6 +96,8 @@ def ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
         t.resolved_at,
         t.closed_at,
         position,
+        public,
+        staff,
     )
 
 
@@ -160,20 +168,37 @@ async def binary_jsonb(conn: asyncpg.Connection) -> None:
 
 
 async def add_counts(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
-    """Add the batch's increments to ``daily_stats`` and ``place_counts`` (keys in order: no lock cycles).
+    """Add the batch's increments to ``stats_buckets``, ``place_counts`` and ``people`` (keys in order: no lock
+    cycles).
 
     A place whose increments cancel out still gets its row, as it would event by event: the rows do not depend
     on how the events were batched.
     """
-    if effects.days:
-        days = sorted(effects.days)
+    if effects.buckets:
+        buckets = sorted(effects.buckets)
         await conn.execute(
-            f"INSERT INTO {q}daily_stats AS d (day, created, resolved) "
-            "SELECT * FROM unnest($1::date[], $2::int[], $3::int[]) ON CONFLICT (day) DO UPDATE "
-            "SET created = d.created + excluded.created, resolved = d.resolved + excluded.resolved",
-            days,
-            [effects.days[d][0] for d in days],
-            [effects.days[d][1] for d in days],
+            f"INSERT INTO {q}stats_buckets AS b (bucket, created, resolved) "
+            "SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::int[]) ON CONFLICT (bucket) DO UPDATE "
+            "SET created = b.created + excluded.created, resolved = b.resolved + excluded.resolved",
+            buckets,
+            [effects.buckets[b][0] for b in buckets],
+            [effects.buckets[b][1] for b in buckets],
+        )
+    if effects.people:
+        ids = sorted(effects.people)
+        seen = [effects.people[i] for i in ids]
+        await conn.execute(
+            f"INSERT INTO {q}people AS p (id, roles, first_seen, last_seen, actions) "
+            "SELECT i, r::jsonb, f, l, a FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], "
+            "$5::int[]) AS n(i, r, f, l, a) ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, "
+            "first_seen = least(p.first_seen, excluded.first_seen), "
+            "last_seen = greatest(p.last_seen, excluded.last_seen), "
+            "actions = p.actions + excluded.actions",
+            ids,
+            [dumps(list(s.roles)) for s in seen],
+            [s.first_seen for s in seen],
+            [s.last_seen for s in seen],
+            [s.actions for s in seen],
         )
     places = sorted(effects.places)
     if places:

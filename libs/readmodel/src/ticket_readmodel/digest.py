@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from ticket_workflow import TicketState
@@ -48,10 +48,20 @@ async def content_hash(
         digest.ticket(ticket_of(row))
     async for row in rows(f"SELECT {HISTORY_COLUMNS} FROM {table('history')} ORDER BY position"):
         digest.history(history_of(row))
-    async for row in rows(f"SELECT day, created, resolved FROM {table('daily_stats')} ORDER BY day"):
-        digest.add("day", [str(row[0]), row[1], row[2]])  # a date, or its ISO text: the same string
+    async for row in rows(f"SELECT bucket, created, resolved FROM {table('stats_buckets')} ORDER BY bucket"):
+        digest.add("bucket", [_utc(row[0]), row[1], row[2]])
+    people = [row async for row in rows(f"SELECT id, roles, first_seen, last_seen, actions FROM {table('people')}")]
+    for row in sorted(people, key=lambda r: str(r[0])):  # in code point order, whatever the database's collation
+        roles = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        digest.add("person", [row[0], list(roles), _utc(row[2]), _utc(row[3]), row[4]])
     async for row in rows(f"SELECT place, tickets FROM {table('place_counts')} WHERE tickets <> 0 ORDER BY place"):
         digest.add("place", [row[0], row[1]])
     checkpoint = [row[0] async for row in rows(f"SELECT position FROM {table('checkpoint')}")]
     digest.add("checkpoint", checkpoint[0] if checkpoint else 0)
     return digest.hexdigest()
+
+
+def _utc(value: datetime | str) -> str:
+    """A stored time (a datetime, or its ISO text) as one string whatever the storage."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(UTC).isoformat()

@@ -11,10 +11,19 @@ from typing import Any
 from ticket_workflow import TicketState
 
 from .projection import PRIORITY_RANK, priority_rank
-from .read_model import SORT_COLUMNS, InvalidCursor, TicketPage, TicketQuery, TicketRow, TicketRowPage, make_cursor
+from .read_model import (
+    SORT_COLUMNS,
+    InvalidCursor,
+    SearchTerm,
+    TicketPage,
+    TicketQuery,
+    TicketRow,
+    TicketRowPage,
+    make_cursor,
+)
 
 TICKET_COLUMNS = (
-    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, "
+    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, notes, "
     "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
     "resolved_at, closed_at, last_position"
 )
@@ -25,7 +34,8 @@ HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occ
 class Dialect:
     placeholder: Callable[[int], str]  # 1-based parameter number -> "$1" or "?"
     timestamp: Callable[[datetime], Any]  # a cursor's time -> the parameter the database compares
-    text_match: str  # "{}" stands for the LIKE pattern's placeholder
+    # A search term -> the condition that matches it, parameters added with the function it is given
+    search: Callable[[SearchTerm, Callable[[Any], str]], str]
 
 
 def list_sql(query: TicketQuery, table: str, columns: str, dialect: Dialect) -> tuple[str, list[Any]]:
@@ -42,8 +52,9 @@ def list_sql(query: TicketQuery, table: str, columns: str, dialect: Dialect) -> 
             where.append(f"{column} = {param(value)}")
     if query.priority is not None:
         where.append(f"priority_rank = {param(priority_rank(query.priority))}")
-    if query.text:
-        where.append(dialect.text_match.format(param(like_pattern(query.text))))
+    term = SearchTerm.of(query)
+    if term is not None:
+        where.append(dialect.search(term, param))
     columns_of_sort = SORT_COLUMNS[query.sort_key]
     after = query.after()
     if after is not None:
@@ -82,8 +93,16 @@ def next_cursor(query: TicketQuery, last: Mapping[str, Any]) -> str:
 
 
 def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_escaped(text)}%"
+
+
+def like_prefix(text: str) -> str:
+    return f"{like_escaped(text)}%"
+
+
+def like_escaped(text: str) -> str:
+    """``text`` as a LIKE pattern that matches itself only (``\\`` is the escape character)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _cursor_value(column: str, value: Any, dialect: Dialect) -> Any:

@@ -8,7 +8,7 @@ already applied. Nothing is applied twice or out of order, whichever replica Red
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -19,29 +19,57 @@ from ticket_eventstore import migrations
 from ticket_workflow import EventMetadata, Message, TicketState
 
 from . import bulk, digest
-from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
+from .listing import (
+    HISTORY_COLUMNS,
+    TICKET_COLUMNS,
+    Dialect,
+    like_pattern,
+    like_prefix,
+    list_sql,
+    page_of,
+    row_page_of,
+)
 from .projection import Change, Effects, HistoryEntry
 from .read_model import (
     SORT_COLUMNS,
-    DayStats,
     Halt,
     Known,
+    Person,
+    SearchTerm,
     Stats,
     TicketPage,
     TicketQuery,
     TicketRow,
     TicketRowPage,
+    buckets_to_read,
     nothing_known,
+    per_day,
+    roles_granting,
+    time_zone,
 )
 
 COMPONENT = "read_model"
 PROJECTION = "tickets"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
-DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, text_match="subject ILIKE {}")
+
+def search(term: SearchTerm, param: Callable[[Any], str]) -> str:
+    """The lower-cased search columns hold the term (trigram indexes), or the id starts with it (pattern index)."""
+    pattern = param(like_pattern(term.text))
+    matches = [f"search_public LIKE {pattern}"]
+    if term.include_notes:
+        matches.append(f"search_staff LIKE {pattern}")
+    if term.id_prefix is not None:
+        matches.append(f"id LIKE {param(like_prefix(term.id_prefix))}")
+    return f"({' OR '.join(matches)})"
+
+
+DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, search=search)
 # A TicketRow's columns: the JSON ones as text, decoded only when the query API first renders a version.
-ROW_COLUMNS = TICKET_COLUMNS.replace("marking,", "marking::text AS marking,").replace(
-    "messages,", "messages::text AS messages,"
+ROW_COLUMNS = (
+    TICKET_COLUMNS.replace("marking,", "marking::text AS marking,")
+    .replace("messages,", "messages::text AS messages,")
+    .replace("notes,", "notes::text AS notes,")
 )
 KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester"  # and the sort's columns
 
@@ -160,13 +188,13 @@ class PostgresReadModel:
         )
         return [history_of(r) for r in rows]
 
-    async def stats(self, *, days: int = 30) -> Stats:
-        async with self._pool.acquire() as conn:
+    async def stats(self, *, days: int = 30, tz: str = "UTC") -> Stats:
+        zone = time_zone(tz)
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             places = await conn.fetch(f"SELECT place, tickets FROM {self._q}place_counts WHERE tickets <> 0")
-            per_day = await conn.fetch(
-                f"SELECT day, created, resolved FROM (SELECT * FROM {self._q}daily_stats ORDER BY day DESC "
-                "LIMIT $1) latest ORDER BY day",
-                days,
+            buckets = await conn.fetch(
+                f"SELECT bucket, created, resolved FROM {self._q}stats_buckets ORDER BY bucket DESC LIMIT $1",
+                buckets_to_read(days),
             )
             medians = await conn.fetchrow(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
@@ -176,10 +204,22 @@ class PostgresReadModel:
             )
         return Stats.of(
             {r["place"]: r["tickets"] for r in places},
-            [DayStats(day=r["day"], created=r["created"], resolved=r["resolved"]) for r in per_day],
+            per_day([(r["bucket"], r["created"], r["resolved"]) for r in buckets], days=days, zone=zone),
             median_first_response=_float(medians["first_response"]),
             median_resolution=_float(medians["resolution"]),
         )
+
+    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
+        holders = roles_granting(role) if role is not None else None
+        rows = await self._pool.fetch(
+            f"SELECT id, roles, first_seen, last_seen, actions FROM {self._q}people "
+            "WHERE ($1::text[] IS NULL OR roles ?| $1) AND ($2::text IS NULL OR lower(id) LIKE $2) "
+            'ORDER BY id COLLATE "C" LIMIT $3',
+            holders,
+            like_prefix(prefix.lower()) if prefix else None,
+            limit,
+        )
+        return [person_of(r) for r in rows]
 
     async def content_hash(self) -> str:
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -267,6 +307,7 @@ def ticket_of(row: Any) -> TicketState:
         requester=row["requester"],
         assignee=row["assignee"],
         messages=tuple(Message.model_validate(m) for m in row["messages"]),
+        notes=tuple(Message.model_validate(m) for m in row["notes"]),
         escalation_reason=row["escalation_reason"],
         resolution=row["resolution"],
         reopen_count=row["reopen_count"],
@@ -275,6 +316,16 @@ def ticket_of(row: Any) -> TicketState:
         first_response_at=row["first_response_at"],
         resolved_at=row["resolved_at"],
         closed_at=row["closed_at"],
+    )
+
+
+def person_of(row: Any) -> Person:
+    return Person(
+        id=row["id"],
+        roles=row["roles"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        actions=row["actions"],
     )
 
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from ticket_workflow import CREATED, TRANSITION_BY_EVENT, Event, EventMetadata, TicketState, evolve
+from ticket_workflow.visibility import sees_everything
 
 PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 RESOLVING = frozenset({"resolve", "resolve_escalated"})
+SEARCH_SEPARATOR = "\x1f"  # between the fields of a search text, so that a term never spans two of them
 
 
 class ProjectionError(Exception):
@@ -83,12 +85,12 @@ class HistoryEntry(BaseModel):
         )
 
 
-class DayCount(BaseModel):
-    """Increments of one day's counters (days in UTC)."""
+class BucketCount(BaseModel):
+    """Increments of one quarter hour's counters (``bucket``: its start, in UTC)."""
 
     model_config = ConfigDict(frozen=True)
 
-    day: date
+    bucket: datetime
     created: int = 0
     resolved: int = 0
 
@@ -100,7 +102,7 @@ class Change(BaseModel):
 
     ticket: TicketState
     history: HistoryEntry
-    day: DayCount | None
+    bucket: BucketCount | None
     place_counts: dict[str, int]  # place -> delta of the number of tickets in it
 
 
@@ -108,7 +110,7 @@ def project(event: Event, current: TicketState | None) -> Change:
     """The change ``event`` makes, given the ticket's current row (None before its creation)."""
     history = HistoryEntry.of(event)
     after = advance(event, current)
-    return Change(ticket=after, history=history, day=_day_count(event), place_counts=_moves(current, after))
+    return Change(ticket=after, history=history, bucket=_bucket_count(event), place_counts=_moves(current, after))
 
 
 def advance(event: Event, current: TicketState | None) -> TicketState:
@@ -133,6 +135,23 @@ def advance(event: Event, current: TicketState | None) -> TicketState:
 
 
 @dataclass
+class Seen:
+    """What a run of events says about one staff member: the directory's increments (table ``people``)."""
+
+    roles: tuple[str, ...]  # presented on the member's latest event (in log order)
+    first_seen: datetime
+    last_seen: datetime
+    actions: int
+
+    def add(self, later: Seen) -> None:
+        """Fold in what events after these ones say."""
+        self.roles = later.roles
+        self.first_seen = min(self.first_seen, later.first_seen)
+        self.last_seen = max(self.last_seen, later.last_seen)
+        self.actions += later.actions
+
+
+@dataclass
 class Effects:
     """What a run of consecutive events changes in the read model, gathered for one bulk write.
 
@@ -142,8 +161,9 @@ class Effects:
 
     tickets: dict[str, tuple[TicketState, int]] = field(default_factory=dict)  # id -> (last row, its position)
     events: list[Event] = field(default_factory=list)
-    days: dict[date, list[int]] = field(default_factory=dict)  # day -> [created, resolved] increments
+    buckets: dict[datetime, list[int]] = field(default_factory=dict)  # quarter hour -> [created, resolved]
     places: dict[str, int] = field(default_factory=dict)  # place -> delta of the number of tickets in it
+    people: dict[str, Seen] = field(default_factory=dict)  # staff actor -> what these events add
     position: int = 0  # of the last event
 
     def add(self, event: Event, before: TicketState | None, after: TicketState) -> None:
@@ -151,24 +171,49 @@ class Effects:
         self.tickets[after.id] = (after, position)
         self.events.append(event)
         self.position = position
-        kind = _day_kind(event)
-        if kind is not None:
-            counts = self.days.setdefault(event.timestamp.astimezone(UTC).date(), [0, 0])
-            counts[kind] += 1
         for place, delta in _moves(before, after).items():
             self.places[place] = self.places.get(place, 0) + delta
+        self.count(event)
+
+    def count(self, event: Event) -> None:
+        """Add ``event`` to the quarter-hour counters and the staff directory."""
+        kind = _counter_kind(event)
+        if kind is not None:
+            self.buckets.setdefault(bucket_of(event.timestamp), [0, 0])[kind] += 1
+        actor, roles = event.metadata.actor, event.metadata.roles
+        if not sees_everything(roles):
+            return
+        seen = Seen(roles=tuple(roles), first_seen=event.timestamp, last_seen=event.timestamp, actions=1)
+        if actor in self.people:
+            self.people[actor].add(seen)
+        else:
+            self.people[actor] = seen
+
+    def add_counters(self, later: Effects) -> None:
+        """Sum the counters of the events after these into these (the rebuild keeps only the totals)."""
+        for bucket, (created, resolved) in later.buckets.items():
+            counts = self.buckets.setdefault(bucket, [0, 0])
+            counts[0] += created
+            counts[1] += resolved
+        for place, delta in later.places.items():
+            self.places[place] = self.places.get(place, 0) + delta
+        for actor, seen in later.people.items():
+            if actor in self.people:
+                self.people[actor].add(seen)
+            else:
+                self.people[actor] = Seen(seen.roles, seen.first_seen, seen.last_seen, seen.actions)
 
     @classmethod
     def of(cls, change: Change) -> Effects:
         """One event's change, as a batch of one."""
+        event = change.history.to_event()
         effects = cls(
             tickets={change.ticket.id: (change.ticket, change.history.position)},
-            events=[change.history.to_event()],
+            events=[event],
             places=dict(change.place_counts),
             position=change.history.position,
         )
-        if change.day is not None:
-            effects.days[change.day.day] = [change.day.created, change.day.resolved]
+        effects.count(event)
         return effects
 
 
@@ -187,16 +232,23 @@ def project_all(events: Iterable[Event], states: dict[str, TicketState]) -> Effe
     return effects
 
 
-def _day_count(event: Event) -> DayCount | None:
-    kind = _day_kind(event)
+def bucket_of(moment: datetime) -> datetime:
+    """The start of the quarter hour (UTC) that holds ``moment``: every real UTC offset is a multiple of 15
+    minutes, so quarter hours fold into the days of any time zone."""
+    at = moment.astimezone(UTC)
+    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+
+
+def _bucket_count(event: Event) -> BucketCount | None:
+    kind = _counter_kind(event)
     if kind is None:
         return None
-    day = event.timestamp.astimezone(UTC).date()
-    return DayCount(day=day, created=1) if kind == 0 else DayCount(day=day, resolved=1)
+    bucket = bucket_of(event.timestamp)
+    return BucketCount(bucket=bucket, created=1) if kind == 0 else BucketCount(bucket=bucket, resolved=1)
 
 
-def _day_kind(event: Event) -> int | None:
-    """0 when the event creates a ticket, 1 when it resolves one (the counters of ``daily_stats``)."""
+def _counter_kind(event: Event) -> int | None:
+    """0 when the event creates a ticket, 1 when it resolves one (the counters of ``stats_buckets``)."""
     if event.type == CREATED:
         return 0
     if TRANSITION_BY_EVENT.get(event.type) in RESOLVING:
@@ -227,5 +279,24 @@ def canonical(state: TicketState) -> dict[str, Any]:
     for name in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
         moment = utc(getattr(state, name))
         data[name] = moment.isoformat() if moment else None
-    data["messages"] = [{**m.model_dump(mode="json"), "at": m.at.astimezone(UTC).isoformat()} for m in state.messages]
+    for name in ("messages", "notes"):
+        data[name] = [
+            {**m.model_dump(mode="json"), "at": m.at.astimezone(UTC).isoformat()} for m in getattr(state, name)
+        ]
     return data
+
+
+def search_texts(state: TicketState) -> tuple[str, str]:
+    """The ticket's text as the list's search (``q``) matches it, lower-cased: (public, staff only).
+
+    Public: requester, assignee, subject, description and the conversation's bodies; anyone who may see the
+    ticket may find it by them. Staff only: the internal notes (escalation reasons and transition notes among
+    them) and the escalation reason; only staff searches look there, so that a customer's results never reveal
+    them. The ticket id is matched apart, as a prefix.
+    """
+    public = [state.requester, state.assignee or "", state.subject, state.description]
+    public += [m.body for m in state.messages]
+    staff = [m.body for m in state.notes]
+    if state.escalation_reason and state.escalation_reason not in staff:
+        staff.append(state.escalation_reason)
+    return SEARCH_SEPARATOR.join(public).lower(), SEARCH_SEPARATOR.join(staff).lower()

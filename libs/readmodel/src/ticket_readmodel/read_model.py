@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ticket_workflow import TicketState
+from ticket_workflow import SUPPORT_TICKET, TicketState, effective_roles
 
 from .projection import Change, Effects, HistoryEntry
 
@@ -44,7 +45,12 @@ class TicketQuery(BaseModel):
     assignee: str | None = None
     requester: str | None = None
     priority: str | None = None
-    text: str | None = Field(None, description="Case-insensitive substring of the subject.")
+    text: str | None = Field(
+        None,
+        description="Case-insensitive substring of the requester, assignee, subject, description or public "
+        "conversation, or a prefix of the ticket id (a leading '#' ignored).",
+    )
+    include_notes: bool = Field(False, description="`text` matches staff-only text too (staff searches only).")
     sort: Sort = "-created"
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = None
@@ -83,9 +89,27 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class SearchTerm:
+    """``TicketQuery.text`` as the adapters match it: ``text`` against the lower-cased search columns,
+    ``id_prefix`` against the ticket id (None when nothing is left of it without the '#')."""
+
+    text: str
+    id_prefix: str | None
+    include_notes: bool
+
+    @classmethod
+    def of(cls, query: TicketQuery) -> SearchTerm | None:
+        raw = (query.text or "").strip()
+        if not raw:
+            return None
+        prefix = raw.removeprefix("#").strip().lower()
+        return cls(text=raw.lower(), id_prefix=prefix or None, include_notes=query.include_notes)
+
+
 TicketRow = Mapping[str, Any]
 """A ticket as stored, for serving without building a :class:`TicketState`: the ``tickets`` columns by name,
-times as aware datetimes, ``marking`` and ``messages`` as their JSON text (decoded only where needed)."""
+times as aware datetimes, ``marking``, ``messages`` and ``notes`` as their JSON text (decoded only where needed)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,64 @@ class DayStats(BaseModel):
     day: date
     created: int
     resolved: int
+
+
+class UnknownTimeZone(ValueError):
+    """A time zone the IANA database does not know."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown time zone {name!r}: expected an IANA name such as 'Europe/Berlin' or 'UTC'")
+        self.name = name
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; :class:`UnknownTimeZone` when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name that is no zone file
+        raise UnknownTimeZone(name) from exc
+
+
+BUCKETS_PER_DAY = 100  # quarter hours in the longest local day (25 hours, when clocks go back)
+
+
+def buckets_to_read(days: int) -> int:
+    """How many of the latest quarter-hour buckets hold the latest ``days`` local days with activity in full.
+
+    A local day has at most 100 buckets, so among this many there are ``days + 1`` distinct days, the oldest
+    perhaps cut, unless the table has fewer rows (then all of them are read).
+    """
+    return BUCKETS_PER_DAY * (days + 1)
+
+
+def per_day(buckets: Iterable[tuple[datetime, int, int]], *, days: int, zone: ZoneInfo) -> list[DayStats]:
+    """Quarter-hour counters, newest first (as many as :func:`buckets_to_read` says, or all), folded into the
+    latest ``days`` days of ``zone`` with activity, oldest first."""
+    totals: dict[date, list[int]] = {}
+    for bucket, created, resolved in buckets:
+        counts = totals.setdefault(bucket.astimezone(zone).date(), [0, 0])
+        counts[0] += created
+        counts[1] += resolved
+    latest = sorted(totals)[-days:] if days > 0 else []
+    return [DayStats(day=d, created=totals[d][0], resolved=totals[d][1]) for d in latest]
+
+
+class Person(BaseModel):
+    """A member of staff as the events show them (the ``people`` directory)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    roles: list[str] = Field(description="The roles presented on this person's latest event.")
+    first_seen: datetime
+    last_seen: datetime
+    actions: int = Field(description="Events this person caused.")
+
+
+def roles_granting(role: str) -> list[str]:
+    """The roles whose holders have ``role``, itself included (agent: agent, supervisor, admin)."""
+    effective_roles(SUPPORT_TICKET, [role])  # UnknownRole (a ValueError) for a role the net does not know
+    return sorted(r.name for r in SUPPORT_TICKET.roles if role in effective_roles(SUPPORT_TICKET, [r.name]))
 
 
 class Stats(BaseModel):
@@ -207,8 +289,16 @@ class ReadModel(Protocol):
         """Events projected after ``position``, in order; only tickets of ``requester`` when given."""
         ...
 
-    async def stats(self, *, days: int = 30) -> Stats:
-        """Aggregates; ``per_day`` holds the latest ``days`` days with activity, oldest first."""
+    async def stats(self, *, days: int = 30, tz: str = "UTC") -> Stats:
+        """Aggregates; ``per_day`` holds the latest ``days`` days with activity in the IANA zone ``tz``, oldest
+        first. :class:`UnknownTimeZone` (a ValueError) for a zone that does not exist."""
+        ...
+
+    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
+        """The staff directory, sorted by id: everyone whose events presented a staff role. ``role`` keeps those
+        who hold it (inherited roles count: an admin is a supervisor and an agent), ``prefix`` those whose id
+        starts with it (case-insensitive). :class:`~ticket_workflow.UnknownRole` (a ValueError) for a role the
+        workflow does not know."""
         ...
 
     async def content_hash(self) -> str:

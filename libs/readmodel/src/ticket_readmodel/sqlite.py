@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -19,18 +19,23 @@ from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, Message, TicketState
 
 from . import digest
-from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, list_sql, page_of, row_page_of
-from .projection import Change, Effects, HistoryEntry, priority_rank
+from .listing import HISTORY_COLUMNS, TICKET_COLUMNS, Dialect, like_prefix, list_sql, page_of, row_page_of
+from .projection import Change, Effects, HistoryEntry, priority_rank, search_texts
 from .read_model import (
-    DayStats,
     Halt,
     Known,
+    Person,
+    SearchTerm,
     Stats,
     TicketPage,
     TicketQuery,
     TicketRow,
     TicketRowPage,
+    buckets_to_read,
     nothing_known,
+    per_day,
+    roles_granting,
+    time_zone,
 )
 
 PROJECTION = "tickets"
@@ -65,7 +70,84 @@ CREATE TABLE IF NOT EXISTS rm_halt (
     projection TEXT PRIMARY KEY, position INTEGER NOT NULL, reason TEXT NOT NULL, event_type TEXT NOT NULL,
     ticket_id TEXT NOT NULL, halted_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL);
 """
+# Version 1 is SCHEMA above, as the first release created it; each later version is a list of steps, applied in
+# one transaction and recorded in rm_schema. A step is a statement, or a function for what SQL alone cannot do.
+
+_TICKETS_V2 = """
+CREATE TABLE rm_tickets_v2 (
+    key INTEGER PRIMARY KEY,  -- stable under VACUUM: the search index refers to it
+    id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, place TEXT NOT NULL, marking TEXT NOT NULL,
+    subject TEXT NOT NULL, description TEXT NOT NULL, priority TEXT NOT NULL, priority_rank INTEGER NOT NULL,
+    requester TEXT NOT NULL, assignee TEXT, messages TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '[]',
+    message_count INTEGER NOT NULL, escalation_reason TEXT, resolution TEXT, reopen_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, first_response_at TEXT, resolved_at TEXT, closed_at TEXT,
+    last_position INTEGER NOT NULL,
+    search_public TEXT NOT NULL DEFAULT '', search_staff TEXT NOT NULL DEFAULT ''  -- projection.search_texts
+)
+"""
+_V1_TICKET_COLUMNS = TICKET_COLUMNS.replace(" notes,", "")
+_SEARCH_COLUMNS = "search_public, search_staff"
+
+
+async def _fill_search(conn: aiosqlite.Connection) -> None:
+    async with conn.execute(f"SELECT key, {TICKET_COLUMNS} FROM rm_tickets") as cursor:
+        rows = [(*search_texts(ticket_of(row)), row["key"]) async for row in cursor]
+    await conn.executemany("UPDATE rm_tickets SET search_public = ?, search_staff = ? WHERE key = ?", rows)
+
+
+async def _fill_counters(conn: aiosqlite.Connection) -> None:
+    """Quarter-hour buckets and the staff directory from the history, exactly as the projection counts them."""
+    counted = Effects()
+    async with conn.execute(f"SELECT {HISTORY_COLUMNS} FROM rm_history ORDER BY position") as cursor:
+        async for row in cursor:
+            counted.count(history_of(row).to_event())
+    await _add_counts(conn, counted)
+
+
+MIGRATIONS: list[list[str | Callable[[aiosqlite.Connection], Any]]] = [
+    [
+        # notes, search columns and a stable key: the tickets table is copied into its new shape
+        _TICKETS_V2,
+        f"INSERT INTO rm_tickets_v2 ({_V1_TICKET_COLUMNS}) SELECT {_V1_TICKET_COLUMNS} FROM rm_tickets",
+        "DROP TABLE rm_tickets",
+        "ALTER TABLE rm_tickets_v2 RENAME TO rm_tickets",
+        "CREATE INDEX rm_tickets_created_idx ON rm_tickets (created_at, id)",
+        "CREATE INDEX rm_tickets_updated_idx ON rm_tickets (updated_at, id)",
+        "CREATE INDEX rm_tickets_priority_idx ON rm_tickets (priority_rank, created_at, id)",
+        "CREATE INDEX rm_tickets_place_idx ON rm_tickets (place, created_at, id)",
+        "CREATE INDEX rm_tickets_assignee_idx ON rm_tickets (assignee, updated_at, id)",
+        "CREATE INDEX rm_tickets_requester_idx ON rm_tickets (requester, created_at, id)",
+        _fill_search,
+        # the search index: trigrams of the search columns (substrings of 3 characters or more), kept in step
+        # with the tickets by triggers
+        "CREATE VIRTUAL TABLE rm_ticket_search USING fts5(search_public, search_staff, content='rm_tickets', "
+        "content_rowid='key', tokenize='trigram case_sensitive 1')",
+        "INSERT INTO rm_ticket_search (rm_ticket_search) VALUES ('rebuild')",
+        "CREATE TRIGGER rm_tickets_search_insert AFTER INSERT ON rm_tickets BEGIN "
+        "INSERT INTO rm_ticket_search (rowid, search_public, search_staff) "
+        "VALUES (new.key, new.search_public, new.search_staff); END",
+        "CREATE TRIGGER rm_tickets_search_delete AFTER DELETE ON rm_tickets BEGIN "
+        "INSERT INTO rm_ticket_search (rm_ticket_search, rowid, search_public, search_staff) "
+        "VALUES ('delete', old.key, old.search_public, old.search_staff); END",
+        "CREATE TRIGGER rm_tickets_search_update AFTER UPDATE ON rm_tickets "
+        "WHEN old.search_public IS NOT new.search_public OR old.search_staff IS NOT new.search_staff "
+        "OR old.key IS NOT new.key BEGIN "
+        "INSERT INTO rm_ticket_search (rm_ticket_search, rowid, search_public, search_staff) "
+        "VALUES ('delete', old.key, old.search_public, old.search_staff); "
+        "INSERT INTO rm_ticket_search (rowid, search_public, search_staff) "
+        "VALUES (new.key, new.search_public, new.search_staff); END",
+        # created/resolved per quarter hour (UTC), folded into days of any zone; replaces days in UTC
+        "CREATE TABLE rm_stats_buckets (bucket TEXT PRIMARY KEY, created INTEGER NOT NULL DEFAULT 0, "
+        "resolved INTEGER NOT NULL DEFAULT 0)",
+        # the staff directory (roles: JSON array of the latest event's roles)
+        "CREATE TABLE rm_people (id TEXT PRIMARY KEY, roles TEXT NOT NULL, first_seen TEXT NOT NULL, "
+        "last_seen TEXT NOT NULL, actions INTEGER NOT NULL)",
+        _fill_counters,
+        "DROP TABLE rm_daily_stats",
+    ],
+]
 
 
 def stamp(moment: datetime | None) -> str | None:
@@ -73,7 +155,37 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment is not None else None
 
 
-DIALECT = Dialect(placeholder=lambda n: "?", timestamp=stamp, text_match="subject LIKE {} ESCAPE '\\'")
+TRIGRAM = 3  # the search index finds substrings this long or longer; shorter terms are looked for row by row
+
+
+def search(term: SearchTerm, param: Callable[[Any], str]) -> str:
+    """The lower-cased search columns hold the term (the trigram index), or the id starts with it."""
+    if len(term.text) >= TRIGRAM:
+        columns = "{search_public search_staff}" if term.include_notes else "search_public"
+        phrase = '"' + term.text.replace('"', '""') + '"'
+        matches = [
+            f"key IN (SELECT rowid FROM rm_ticket_search WHERE rm_ticket_search MATCH {param(f'{columns} : {phrase}')})"
+        ]
+    else:
+        matches = [f"instr(search_public, {param(term.text)}) > 0"]
+        if term.include_notes:
+            matches.append(f"instr(search_staff, {param(term.text)}) > 0")
+    if term.id_prefix is not None:
+        matches.append(_id_prefix(term.id_prefix, param))
+    return f"({' OR '.join(matches)})"
+
+
+def _id_prefix(prefix: str, param: Callable[[Any], str]) -> str:
+    """Ids starting with ``prefix`` as a range of the id's index (text compares by code point)."""
+    following = ord(prefix[-1]) + 1
+    if following == 0xD800:
+        following = 0xE000  # surrogates are no characters
+    if following > 0x10FFFF:
+        return f"substr(id, 1, {param(len(prefix))}) = {param(prefix)}"
+    return f"(id >= {param(prefix)} AND id < {param(prefix[:-1] + chr(following))})"
+
+
+DIALECT = Dialect(placeholder=lambda n: "?", timestamp=stamp, search=search)
 
 
 class SqliteReadModel:
@@ -83,6 +195,19 @@ class SqliteReadModel:
     async def migrate(self) -> None:
         async with self._db.lock:
             await self._db.conn.executescript(SCHEMA)
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT max(version) FROM rm_schema") as cursor:
+                row = await cursor.fetchone()
+            version = (row[0] if row else None) or 1
+            for number, steps in enumerate(MIGRATIONS, start=2):
+                if number <= version:
+                    continue
+                for step in steps:
+                    if isinstance(step, str):
+                        await conn.execute(step)
+                    else:
+                        await step(conn)
+                await conn.execute("INSERT INTO rm_schema (version) VALUES (?)", (number,))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
@@ -131,11 +256,12 @@ class SqliteReadModel:
         )
         return [history_of(r) for r in rows]
 
-    async def stats(self, *, days: int = 30) -> Stats:
+    async def stats(self, *, days: int = 30, tz: str = "UTC") -> Stats:
+        zone = time_zone(tz)
         places = await self._fetch("SELECT place, tickets FROM rm_place_counts WHERE tickets <> 0", ())
-        per_day = await self._fetch(
-            "SELECT day, created, resolved FROM (SELECT * FROM rm_daily_stats ORDER BY day DESC LIMIT ?) ORDER BY day",
-            (days,),
+        buckets = await self._fetch(
+            "SELECT bucket, created, resolved FROM rm_stats_buckets ORDER BY bucket DESC LIMIT ?",
+            (buckets_to_read(days),),
         )
         first = await self._fetch(
             "SELECT created_at, first_response_at FROM rm_tickets WHERE first_response_at IS NOT NULL", ()
@@ -145,10 +271,36 @@ class SqliteReadModel:
         )
         return Stats.of(
             {r[0]: r[1] for r in places},
-            [DayStats(day=date.fromisoformat(r[0]), created=r[1], resolved=r[2]) for r in per_day],
+            per_day([(datetime.fromisoformat(r[0]), r[1], r[2]) for r in buckets], days=days, zone=zone),
             median_first_response=_median(first),
             median_resolution=_median(resolution),
         )
+
+    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
+        where, params = [], []
+        if role is not None:
+            holders = roles_granting(role)
+            marks = ", ".join("?" * len(holders))
+            where.append(f"EXISTS (SELECT 1 FROM json_each(rm_people.roles) WHERE value IN ({marks}))")
+            params += holders
+        if prefix:
+            where.append("lower(id) LIKE ? ESCAPE '\\'")
+            params.append(like_prefix(prefix.lower()))
+        rows = await self._fetch(
+            f"SELECT id, roles, first_seen, last_seen, actions FROM rm_people WHERE {' AND '.join(where) or '1 = 1'} "
+            "ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+        return [
+            Person(
+                id=r[0],
+                roles=json.loads(r[1]),
+                first_seen=datetime.fromisoformat(r[2]),
+                last_seen=datetime.fromisoformat(r[3]),
+                actions=r[4],
+            )
+            for r in rows
+        ]
 
     async def content_hash(self) -> str:
         async with self._db.reading() as conn:
@@ -216,28 +368,48 @@ class SqliteTransaction:
         await self.write(Effects.of(change))
 
     async def write(self, effects: Effects) -> None:
-        await self._conn.executemany(
-            f"INSERT OR REPLACE INTO rm_tickets ({TICKET_COLUMNS}) VALUES ({', '.join('?' * 21)})",
-            [_ticket_row(t, position) for t, position in effects.tickets.values()],
-        )
+        rows = [_ticket_row(t, position) for t, position in effects.tickets.values()]
+        await self._conn.executemany(UPSERT_TICKET, rows)
         await self._conn.executemany(
             f"INSERT INTO rm_history ({HISTORY_COLUMNS}, actor, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_history_row(e) for e in effects.events],
         )
-        await self._conn.executemany(
-            "INSERT INTO rm_daily_stats (day, created, resolved) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE "
-            "SET created = created + excluded.created, resolved = resolved + excluded.resolved",
-            [(day.isoformat(), created, resolved) for day, (created, resolved) in sorted(effects.days.items())],
-        )
-        await self._conn.executemany(
-            "INSERT INTO rm_place_counts (place, tickets) VALUES (?, ?) ON CONFLICT (place) DO UPDATE "
-            "SET tickets = tickets + excluded.tickets",
-            sorted(effects.places.items()),
-        )
+        await _add_counts(self._conn, effects)
 
     async def advance(self, position: int) -> None:
         await self._conn.execute("UPDATE rm_checkpoint SET position = ? WHERE projection = ?", (position, PROJECTION))
         await self._conn.execute("DELETE FROM rm_halt WHERE projection = ? AND position <= ?", (PROJECTION, position))
+
+
+_WRITTEN_COLUMNS = f"{TICKET_COLUMNS}, {_SEARCH_COLUMNS}"
+# An upsert, never INSERT OR REPLACE: a replaced row would get a new key and leave the search index behind.
+UPSERT_TICKET = (
+    f"INSERT INTO rm_tickets ({_WRITTEN_COLUMNS}) VALUES ({', '.join('?' * len(_WRITTEN_COLUMNS.split(',')))}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _WRITTEN_COLUMNS.split(",")[1:])
+)
+
+
+async def _add_counts(conn: aiosqlite.Connection, effects: Effects) -> None:
+    await conn.executemany(
+        "INSERT INTO rm_stats_buckets (bucket, created, resolved) VALUES (?, ?, ?) ON CONFLICT (bucket) DO UPDATE "
+        "SET created = created + excluded.created, resolved = resolved + excluded.resolved",
+        [(stamp(bucket), created, resolved) for bucket, (created, resolved) in sorted(effects.buckets.items())],
+    )
+    await conn.executemany(
+        "INSERT INTO rm_place_counts (place, tickets) VALUES (?, ?) ON CONFLICT (place) DO UPDATE "
+        "SET tickets = tickets + excluded.tickets",
+        sorted(effects.places.items()),
+    )
+    await conn.executemany(
+        "INSERT INTO rm_people (id, roles, first_seen, last_seen, actions) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET roles = excluded.roles, first_seen = min(first_seen, excluded.first_seen), "
+        "last_seen = max(last_seen, excluded.last_seen), actions = actions + excluded.actions",
+        [
+            (actor, json.dumps(list(seen.roles)), stamp(seen.first_seen), stamp(seen.last_seen), seen.actions)
+            for actor, seen in sorted(effects.people.items())
+        ],
+    )
 
 
 def _ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
@@ -253,6 +425,7 @@ def _ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
         t.requester,
         t.assignee,
         json.dumps([m.model_dump(mode="json") for m in t.messages]),
+        json.dumps([m.model_dump(mode="json") for m in t.notes]),
         len(t.messages),
         t.escalation_reason,
         t.resolution,
@@ -263,6 +436,7 @@ def _ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
         stamp(t.resolved_at),
         stamp(t.closed_at),
         position,
+        *search_texts(t),
     )
 
 
@@ -283,24 +457,26 @@ def _history_row(e: Event) -> tuple[Any, ...]:
 
 
 def ticket_of(row: Any) -> TicketState:
+    """A ticket from a row of the ``TICKET_COLUMNS`` (read by name)."""
     return TicketState(
-        id=row[0],
-        version=row[1],
-        marking=json.loads(row[3]),
-        subject=row[4],
-        description=row[5],
-        priority=row[6],
-        requester=row[8],
-        assignee=row[9],
-        messages=tuple(Message.model_validate(m) for m in json.loads(row[10])),
-        escalation_reason=row[12],
-        resolution=row[13],
-        reopen_count=row[14],
-        created_at=_time(row[15]),
-        updated_at=_time(row[16]),
-        first_response_at=_time(row[17]),
-        resolved_at=_time(row[18]),
-        closed_at=_time(row[19]),
+        id=row["id"],
+        version=row["version"],
+        marking=json.loads(row["marking"]),
+        subject=row["subject"],
+        description=row["description"],
+        priority=row["priority"],
+        requester=row["requester"],
+        assignee=row["assignee"],
+        messages=tuple(Message.model_validate(m) for m in json.loads(row["messages"])),
+        notes=tuple(Message.model_validate(m) for m in json.loads(row["notes"])),
+        escalation_reason=row["escalation_reason"],
+        resolution=row["resolution"],
+        reopen_count=row["reopen_count"],
+        created_at=_time(row["created_at"]),
+        updated_at=_time(row["updated_at"]),
+        first_response_at=_time(row["first_response_at"]),
+        resolved_at=_time(row["resolved_at"]),
+        closed_at=_time(row["closed_at"]),
     )
 
 

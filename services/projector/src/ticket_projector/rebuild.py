@@ -153,12 +153,7 @@ class Replay:
             raise ProjectionHalted(halt) from failure
         for ticket_id, (_, last) in effects.tickets.items():
             self.latest[ticket_id] = last
-        for day, (created, resolved) in effects.days.items():
-            counts = self.totals.days.setdefault(day, [0, 0])
-            counts[0] += created
-            counts[1] += resolved
-        for place, delta in effects.places.items():
-            self.totals.places[place] = self.totals.places.get(place, 0) + delta
+        self.totals.add_counters(effects)  # quarter-hour buckets, places and people, written once at the end
         return effects
 
     async def _load(self, ticket_ids: set[str]) -> None:
