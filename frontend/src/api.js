@@ -37,7 +37,9 @@ export function currentMinPosition() {
 
 /** An error answer of the API, in the shared shape {code, message, field?, request_id}. */
 export class ApiError extends Error {
-  constructor(status, body, fallback) {
+  constructor(status, answer, fallback) {
+    // The flat shape {code, message, ...}; a body nesting it under "error" is read the same way.
+    const body = answer && answer.error && typeof answer.error === 'object' ? answer.error : answer;
     const message = (body && body.message) || fallback || `Request failed (${status})`;
     super(message);
     this.name = 'ApiError';
@@ -139,6 +141,20 @@ export function fireTransition(transition, aggregateId, data, expectedVersion, i
   return command(`/api/${encodeURIComponent(transition)}`, body, idempotencyKey);
 }
 
+/** POST /api/support-ticket/{id}/replies: a public reply, by the requester or by staff. */
+export function postReply(aggregateId, body, idempotencyKey, expectedVersion) {
+  const payload = { body };
+  if (expectedVersion !== undefined && expectedVersion !== null) payload.expected_version = expectedVersion;
+  return command(`/api/support-ticket/${encodeURIComponent(aggregateId)}/replies`, payload, idempotencyKey);
+}
+
+/** POST /api/support-ticket/{id}/notes: an internal note, staff only. */
+export function postNote(aggregateId, body, idempotencyKey, expectedVersion) {
+  const payload = { body };
+  if (expectedVersion !== undefined && expectedVersion !== null) payload.expected_version = expectedVersion;
+  return command(`/api/support-ticket/${encodeURIComponent(aggregateId)}/notes`, payload, idempotencyKey);
+}
+
 /** POST /api/debug/token (debug mode only) */
 export function debugToken(sub, roles, ttlSeconds = 8 * 3600) {
   return request('POST', '/api/debug/token', {
@@ -178,8 +194,14 @@ export function getSchema() {
   return schemaPromise;
 }
 
-export function getStats(opts) {
-  return request('GET', '/api/stats', opts);
+/** GET /api/stats?days=30&tz=Europe/Berlin (per_day counted in that zone). */
+export function getStats(params, opts) {
+  return request('GET', `/api/stats${query(params)}`, opts);
+}
+
+/** GET /api/people?role=agent&q=prefix: the staff directory (staff only). */
+export function getPeople(params, opts) {
+  return request('GET', `/api/people${query(params)}`, opts);
 }
 
 /** URL for EventSource, which cannot send headers: the token travels as ?access_token=. */

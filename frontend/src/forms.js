@@ -1,7 +1,10 @@
-// Forms built from a JSON schema (the pydantic schemas /api/schema publishes for each command's data).
+// Forms built from a JSON schema (the pydantic schemas /api/schema publishes for each command's data), and what
+// every form of the UI does: counters where a limit applies (a paste over it is told, never cut), drafts kept as
+// you type, Ctrl+Enter (Cmd+Enter) to send, and refusals in plain words next to the field they name.
 
 import { h, uid } from './dom.js';
 import { humanize } from './format.js';
+import { errorDetail, errorText, formatCount, validationText } from './words.js';
 
 // Free-text audit notes every command accepts: shown after the fields that matter for the action.
 const SECONDARY_FIELDS = new Set(['note']);
@@ -16,19 +19,106 @@ function resolve(prop) {
   return prop || {};
 }
 
+/**
+ * A character counter under a text control with a limit. The limit is shown from the start ("0 / 2,000"); past
+ * it the counter says by how much, and a paste that goes over is announced. The control keeps all the text
+ * (no maxlength attribute, which would cut a paste silently); sending is stopped with a message instead.
+ */
+export function attachCounter(control, max) {
+  const id = uid('counter');
+  const counter = h('p', { class: 'counter', id, dataset: { testid: 'counter' } });
+  const told = h('p', { class: 'counter-told', role: 'status', 'aria-live': 'polite' });
+  control.dataset.maxlength = String(max);
+  const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  control.setAttribute('aria-describedby', [...described, id].join(' '));
+  let pasted = false;
+  function update() {
+    const n = control.value.length;
+    const over = n - max;
+    counter.textContent = over > 0
+      ? `${formatCount(n)} / ${formatCount(max)} characters: ${formatCount(over)} too many`
+      : `${formatCount(n)} / ${formatCount(max)} characters`;
+    counter.classList.toggle('over', over > 0);
+    counter.classList.toggle('near', over <= 0 && n >= max * 0.9);
+    if (over > 0) control.setAttribute('aria-invalid', 'true');
+    else if (control.getAttribute('aria-invalid') === 'true' && !control.dataset.apiInvalid) control.removeAttribute('aria-invalid');
+    if (pasted) {
+      told.textContent = over > 0
+        ? `The pasted text makes ${formatCount(n)} characters, ${formatCount(over)} more than the ${formatCount(max)} allowed. Nothing was cut: shorten it before sending.`
+        : '';
+      pasted = false;
+    } else if (over <= 0) {
+      told.textContent = '';
+    }
+  }
+  control.addEventListener('paste', () => {
+    pasted = true;
+  });
+  control.addEventListener('input', update);
+  control.addEventListener('counter:update', update);
+  update();
+  return h('div', { class: 'counter-box' }, counter, told);
+}
+
+/** The first text control of the form over its limit, as {control, message}; null when all fit. */
+export function overLimit(form) {
+  for (const control of form.querySelectorAll('[data-maxlength]')) {
+    const max = Number(control.dataset.maxlength);
+    if (control.value.length > max) {
+      const field = control.dataset.label || control.name;
+      return { control, message: validationText(field, `String should have at most ${max} characters`) };
+    }
+  }
+  return null;
+}
+
+/** Ctrl+Enter and Cmd+Enter send the form. */
+export function sendOnCtrlEnter(form) {
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.altKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}
+
+/** Keep every named text control of the form as a draft (scope, `${prefix}${name}`), restoring what was kept. */
+export function keepDrafts(form, drafts, scope, prefix = '') {
+  const controls = [...form.querySelectorAll('textarea[name], input[type=text][name]')];
+  for (const control of controls) {
+    const field = `${prefix}${control.name}`;
+    const kept = drafts.get(scope, field);
+    if (kept) {
+      control.value = kept;
+      control.dispatchEvent(new Event('counter:update'));
+    }
+    control.addEventListener('input', () => drafts.set(scope, field, control.value));
+  }
+  return {
+    clear() {
+      for (const control of controls) drafts.clear(scope, `${prefix}${control.name}`);
+    },
+    restored: controls.some((c) => drafts.get(scope, `${prefix}${c.name}`)),
+  };
+}
+
 function fieldFor(name, raw, required, options) {
   const prop = resolve(raw);
   const id = uid(`f-${name}`);
   const hintId = `${id}-hint`;
-  const label = h('label', { for: id }, prop.title || humanize(name), required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+  const words = options.words ? options.words(name) : null;
+  const labelText = (words && words.label) || prop.title || humanize(name);
+  const hintText = words && words.hint !== null && words.hint !== undefined ? words.hint : prop.description;
+  const label = h('label', { for: id }, labelText, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
   const common = {
     id,
     name,
     required: required || undefined,
-    'aria-describedby': prop.description ? hintId : undefined,
-    dataset: { field: name },
+    'aria-describedby': hintText ? hintId : undefined,
+    dataset: { field: name, label: labelText },
   };
   let control;
+  let counter = null;
   if (Array.isArray(prop.enum)) {
     control = h('select', common,
       prop.enum.map((v) => h('option', { value: v, selected: v === prop.default }, humanize(v))));
@@ -38,24 +128,30 @@ function fieldFor(name, raw, required, options) {
     control = h('input', { ...common, type: 'checkbox', checked: prop.default === true });
   } else {
     const long = !prop.maxLength || prop.maxLength > LONG_TEXT;
-    const attrs = { ...common, maxlength: prop.maxLength, minlength: prop.minLength, placeholder: options.placeholders[name] };
-    control = long ? h('textarea', { ...attrs, rows: SECONDARY_FIELDS.has(name) ? 2 : 4 }) : h('input', { ...attrs, type: 'text', autocomplete: 'off', list: options.datalists[name] });
+    const attrs = { ...common, minlength: prop.minLength, placeholder: options.placeholders[name] };
+    control = long
+      ? h('textarea', { ...attrs, rows: SECONDARY_FIELDS.has(name) ? 2 : 4 })
+      : h('input', { ...attrs, type: 'text', autocomplete: 'off', list: options.datalists[name] });
     if (typeof prop.default === 'string' && prop.default) control.value = prop.default;
+    if (options.values[name] !== undefined) control.value = options.values[name];
+    if (prop.maxLength) counter = attachCounter(control, prop.maxLength);
   }
-  return h('div', { class: ['field', prop.type === 'boolean' && 'field-check'] },
-    label, control, prop.description ? h('p', { id: hintId, class: 'hint' }, prop.description) : null);
+  return h('div', { class: ['field', prop.type === 'boolean' && 'field-check', SECONDARY_FIELDS.has(name) && 'field-secondary'], dataset: { name } },
+    label, control, hintText ? h('p', { id: hintId, class: 'hint' }, hintText) : null, counter, options.extras[name] || null);
 }
 
 /**
  * Build the fields of a JSON schema object. Returns {fields: Node[], read(): data}.
  * read() leaves out empty optional values, so the API applies its defaults.
+ * Options: omit (field names), placeholders, datalists (id of a <datalist> per field), values (initial values),
+ * extras (a node shown under a field), words(name) -> {label, hint} overriding the schema's wording.
  */
-export function schemaFields(schema, { omit = [], placeholders = {}, datalists = {} } = {}) {
+export function schemaFields(schema, { omit = [], placeholders = {}, datalists = {}, values = {}, extras = {}, words = null } = {}) {
   const props = (schema && schema.properties) || {};
   const required = new Set((schema && schema.required) || []);
   const names = Object.keys(props).filter((n) => !omit.includes(n));
   names.sort((a, b) => Number(SECONDARY_FIELDS.has(a)) - Number(SECONDARY_FIELDS.has(b)));
-  const fields = names.map((n) => fieldFor(n, props[n], required.has(n), { placeholders, datalists }));
+  const fields = names.map((n) => fieldFor(n, props[n], required.has(n), { placeholders, datalists, values, extras, words }));
 
   function read(form) {
     const data = {};
@@ -77,20 +173,31 @@ export function schemaFields(schema, { omit = [], placeholders = {}, datalists =
   return { fields, read, names };
 }
 
-/** Show the API's refusal next to the form, and mark the field it names. */
-export function showFormError(form, box, err) {
+/**
+ * Show a refusal next to the form in plain words, and mark the field it names. The technical detail (code,
+ * request id) is for staff only, folded in a <details>.
+ */
+export function showFormError(form, box, err, { staff = false } = {}) {
   box.replaceChildren();
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('[data-api-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    delete el.dataset.apiInvalid;
+  }
   if (!err) {
     box.hidden = true;
     return;
   }
   box.hidden = false;
-  box.append(h('strong', null, err.status === 0 ? 'Not sent. ' : 'Refused. '), err.message || String(err));
+  box.append(h('p', { class: 'error-message' }, errorText(err, { staff })));
+  const detail = errorDetail(err);
+  if (staff && err.code && detail) {
+    box.append(h('details', { class: 'error-detail' }, h('summary', null, 'Technical details'), h('p', { class: 'small' }, detail)));
+  }
   const field = err.field ? String(err.field).replace(/^data\./, '') : null;
   const el = field ? form.elements.namedItem(field) : null;
   if (el && el.setAttribute) {
     el.setAttribute('aria-invalid', 'true');
+    el.dataset.apiInvalid = 'true';
     el.focus();
   } else {
     box.focus();

@@ -1,7 +1,9 @@
-// Shared pieces of UI: loading, empty and error states, badges, page titles and announcements.
+// Shared pieces of UI: loading, empty and error states, badges, times, page titles and announcements.
 
+import * as auth from './auth.js';
 import { h } from './dom.js';
-import { humanize } from './format.js';
+import { formatDate, humanize, refreshDelay, timeAgo } from './format.js';
+import { errorDetail, errorText, statusLabel } from './words.js';
 
 export function loading(text = 'Loading…') {
   return h('div', { class: 'state state-loading', role: 'status', 'aria-live': 'polite' },
@@ -13,22 +15,23 @@ export function empty(title, hint, action) {
     h('p', { class: 'state-title' }, title), hint ? h('p', { class: 'muted' }, hint) : null, action || null);
 }
 
-/** An error box with the API's message, its code and request id, and an optional retry button. */
+/**
+ * An error box with the failure in plain words and an optional retry button. Staff also get the technical
+ * detail (code, HTTP status, request id) folded in a <details>; customers never see codes.
+ */
 export function errorBox(err, retry, title = 'Something went wrong') {
-  const status = err && err.status;
-  const details = [];
-  if (err && err.code) details.push(`code: ${err.code}`);
-  if (status) details.push(`HTTP ${status}`);
-  if (err && err.requestId) details.push(`request ${err.requestId}`);
+  const staff = auth.isStaff();
+  const detail = staff ? errorDetail(err) : '';
   return h('div', { class: 'state state-error', role: 'alert' },
     h('p', { class: 'state-title' }, title),
-    h('p', { class: 'error-message' }, (err && err.message) || String(err)),
-    details.length ? h('p', { class: 'muted small' }, details.join(' · ')) : null,
+    h('p', { class: 'error-message' }, err && (err.status !== undefined || err.code) ? errorText(err, { staff }) : String((err && err.message) || err)),
+    detail ? h('details', { class: 'error-detail' }, h('summary', null, 'Technical details'), h('p', { class: 'muted small' }, detail)) : null,
     retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null);
 }
 
-export function placeBadge(place) {
-  return h('span', { class: `badge place place-${place}`, dataset: { place } }, humanize(place));
+/** The status of a ticket: the place's name for staff, a customer's words otherwise (data-place is the place). */
+export function placeBadge(place, { staff = auth.isStaff() } = {}) {
+  return h('span', { class: `badge place place-${place}`, dataset: { place } }, statusLabel(place, staff));
 }
 
 export function priorityBadge(priority) {
@@ -45,6 +48,43 @@ export function focusTitle() {
   const title = document.getElementById('page-title');
   if (title && !title.contains(document.activeElement)) title.focus({ preventScroll: true });
 }
+
+// ---- times ------------------------------------------------------------------------------------------------
+
+let clockTimer = null;
+
+/** Re-read every relative time on the page (each <time data-relative> carries its ISO time) and plan the next. */
+function tick() {
+  clockTimer = null;
+  const now = Date.now();
+  let next = Infinity;
+  for (const el of document.querySelectorAll('time[data-relative]')) {
+    const text = `${el.dataset.prefix || ''}${timeAgo(el.dateTime, now)}`;
+    if (el.textContent !== text) el.textContent = text;
+    next = Math.min(next, refreshDelay(el.dateTime, now));
+  }
+  if (Number.isFinite(next)) clockTimer = setTimeout(tick, next);
+}
+
+/** Make sure the page's one clock runs (it stops by itself when no relative time is left on the page). */
+export function startClock() {
+  if (clockTimer === null) clockTimer = setTimeout(tick, 15_000);
+}
+
+/**
+ * <time datetime=ISO title="28 Nov 2026, 09:05 CET">5 minutes ago</time>: a relative time kept fresh by the
+ * page clock, with the absolute time and its zone in the title and the accessible name. With relative: false,
+ * the absolute time is the text.
+ */
+export function timeEl(iso, { relative = true, prefix = '' } = {}) {
+  if (!iso) return h('span', null, '—');
+  const absolute = formatDate(iso);
+  if (!relative) return h('time', { datetime: iso, title: absolute }, absolute);
+  startClock();
+  return h('time', { datetime: iso, title: absolute, dataset: { relative: '', prefix } }, `${prefix}${timeAgo(iso)}`);
+}
+
+// ---- announcements ----------------------------------------------------------------------------------------
 
 let toastTimer = null;
 /** A short message in the polite live region at the bottom of the page. */

@@ -1,11 +1,19 @@
-// Open a ticket: the form comes from the schema's create_schema (subject, description, priority, ...).
+// Open a ticket: the form comes from the schema's create_schema (subject, description, priority, ...). What is
+// typed is kept as a draft until the ticket is opened; Ctrl+Enter sends; limits are counted as you type.
 
 import * as api from '../api.js';
 import * as auth from '../auth.js';
 import { h, mount } from '../dom.js';
-import { schemaFields, showFormError } from '../forms.js';
+import { openDrafts } from '../drafts.js';
+import { keepDrafts, overLimit, schemaFields, sendOnCtrlEnter, showFormError } from '../forms.js';
 import { href, navigate } from '../router.js';
 import { announce, errorBox, loading, pageTitle } from '../ui.js';
+
+const CUSTOMER_WORDS = {
+  subject: { label: 'Subject', hint: 'One line: what does not work?' },
+  description: { label: 'What happened?', hint: 'What you did, what you expected and what happened instead.' },
+  priority: { label: 'How urgent is it?', hint: '' },
+};
 
 export function renderNewTicket(root) {
   let disposed = false;
@@ -13,44 +21,64 @@ export function renderNewTicket(root) {
 
   function build(schema) {
     const staff = auth.isStaff();
+    const drafts = openDrafts(auth.current().sub);
     // A customer always files for itself; only staff may name another requester.
     const { fields, read } = schemaFields(schema.create_schema, {
       omit: staff ? [] : ['requester'],
       placeholders: { subject: 'e.g. I cannot sign in since this morning' },
+      words: staff ? null : (name) => CUSTOMER_WORDS[name] || null,
     });
     const errorArea = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Open ticket');
     const form = h('form', { class: 'card stack form-narrow', id: 'new-ticket', novalidate: true }, fields, errorArea,
-      h('div', { class: 'actions-row' }, submit, h('a', { class: 'btn btn-ghost', href: href(staff ? '/queue' : '/tickets') }, 'Cancel')));
+      h('div', { class: 'actions-row' }, submit, h('a', { class: 'btn btn-ghost', href: href(staff ? '/queue' : '/tickets') }, 'Cancel'),
+        h('span', { class: 'muted small' }, 'Ctrl+Enter sends · your text is kept until you send it')));
     const subject = form.elements.namedItem('subject');
     if (subject) subject.required = true;
+    const drafted = keepDrafts(form, drafts, 'new');
+    sendOnCtrlEnter(form);
     let key = api.newIdempotencyKey();
     form.addEventListener('input', () => {
       key = api.newIdempotencyKey(); // a changed form is a new request
     });
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      showFormError(form, errorArea, null);
+      if (submit.disabled) return;
+      showFormError(form, errorArea, null, { staff });
       if (subject && !subject.value.trim()) {
-        showFormError(form, errorArea, { message: 'Please give the ticket a subject.', field: 'subject' });
+        errorArea.hidden = false;
+        mount(errorArea, h('p', { class: 'error-message' }, 'Please give the ticket a subject.'));
+        subject.setAttribute('aria-invalid', 'true');
+        subject.dataset.apiInvalid = 'true';
+        subject.focus();
+        return;
+      }
+      const over = overLimit(form);
+      if (over) {
+        errorArea.hidden = false;
+        mount(errorArea, h('p', { class: 'error-message' }, over.message));
+        over.control.focus();
         return;
       }
       submit.disabled = true;
       submit.textContent = 'Opening…';
       try {
         const answer = await api.createTicket(read(form), key);
+        drafted.clear();
         if (disposed) return;
         announce('Ticket opened', 'success');
         navigate(`/ticket/${answer.aggregate_id}`);
       } catch (err) {
         if (disposed) return;
-        showFormError(form, errorArea, err);
+        showFormError(form, errorArea, err, { staff });
         submit.disabled = false;
         submit.textContent = 'Open ticket';
       }
     });
     mount(root, pageTitle('Open a ticket'),
-      h('p', { class: 'muted' }, 'Tell us what happened. You can follow the ticket and answer our questions on its page.'), form);
+      h('p', { class: 'muted' }, staff
+        ? 'File a ticket on behalf of a customer.'
+        : 'Tell us what happened. You can follow the ticket and write to us on its page.'), form);
     if (subject) subject.focus();
   }
 

@@ -1,60 +1,84 @@
-// Customer portal: my tickets, with what each one is waiting for.
+// Customer portal: my tickets, each with its status in the customer's words and what it waits for, and a search.
 
 import * as api from '../api.js';
 import * as auth from '../auth.js';
-import { h, mount } from '../dom.js';
-import { formatDate, timeAgo } from '../format.js';
+import { h, mount, uid } from '../dom.js';
 import * as live from '../live.js';
-import { href } from '../router.js';
-import { empty, errorBox, loading, pageTitle, placeBadge, priorityBadge } from '../ui.js';
+import { href, parse, replaceQuery } from '../router.js';
+import { empty, errorBox, loading, pageTitle, placeBadge, priorityBadge, timeEl } from '../ui.js';
+import { replyCount } from '../words.js';
 
 function waitingFor(ticket) {
   const mine = ticket.available_transitions || [];
-  if (mine.length) return h('span', { class: 'callout' }, 'Your answer is needed');
+  if (mine.includes('customer_reply')) return h('span', { class: 'callout' }, 'Your answer is needed');
   return null;
 }
 
 function ticketCard(ticket) {
-  const messages = ticket.message_count || (ticket.messages || []).length || 0;
   return h('li', { class: 'ticket-card', dataset: { ticketId: ticket.aggregate_id, place: ticket.place } },
     h('a', { href: href(`/ticket/${ticket.aggregate_id}`), class: 'ticket-card-link' },
       h('span', { class: 'ticket-card-subject' }, ticket.subject || '(no subject)')),
     h('div', { class: 'ticket-card-meta' },
-      placeBadge(ticket.place), priorityBadge(ticket.priority), waitingFor(ticket),
-      h('span', { class: 'muted small' }, `${messages} message${messages === 1 ? '' : 's'}`),
-      h('span', { class: 'muted small' }, h('time', { datetime: ticket.updated_at, title: formatDate(ticket.updated_at) }, `updated ${timeAgo(ticket.updated_at)}`))));
+      placeBadge(ticket.place, { staff: false }), priorityBadge(ticket.priority), waitingFor(ticket),
+      h('span', { class: 'muted small', dataset: { testid: 'reply-count' } }, replyCount(ticket)),
+      h('span', { class: 'muted small' }, timeEl(ticket.updated_at, { prefix: 'updated ' }))));
 }
 
 export function renderPortal(root) {
   let disposed = false;
   let items = [];
   let nextCursor = null;
+  let q = parse().query.q || ''; // #/tickets?q=printer
   const list = h('div', { class: 'portal-list', 'aria-live': 'polite', 'aria-busy': 'true' }, loading('Loading your tickets…'));
   const more = h('div', { class: 'pager' });
   const session = auth.current();
 
+  const searchId = uid('portal-q');
+  const search = h('input', { id: searchId, type: 'search', name: 'q', value: q, autocomplete: 'off', placeholder: 'Ticket number, subject or words from the conversation' });
+  const searchForm = h('form', { class: 'portal-search', role: 'search', onsubmit: (e) => { e.preventDefault(); setQuery(search.value); } },
+    h('label', { for: searchId }, 'Search my tickets'), h('div', { class: 'search-row' }, search,
+      h('button', { type: 'submit', class: 'btn' }, 'Search')));
+  let typing = null;
+  search.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => setQuery(search.value), 300);
+  });
+
+  function setQuery(value) {
+    const next = value.trim();
+    if (next === q) return;
+    q = next;
+    replaceQuery(q ? { q } : {});
+    load();
+  }
+
+  let loadSeq = 0;
   async function load({ append = false } = {}) {
+    const seq = ++loadSeq;
     list.setAttribute('aria-busy', 'true');
     try {
-      const page = await api.listTickets({ requester: session.sub, sort: '-updated', limit: 25, cursor: append ? nextCursor : undefined });
-      if (disposed) return;
+      const page = await api.listTickets({ requester: session.sub, q, sort: '-updated', limit: 25, cursor: append ? nextCursor : undefined });
+      if (disposed || seq !== loadSeq) return;
       items = append ? [...items, ...page.items] : page.items;
       nextCursor = page.next_cursor;
       draw();
     } catch (err) {
-      if (disposed) return;
+      if (disposed || seq !== loadSeq) return;
       mount(list, errorBox(err, () => load(), 'Your tickets could not be loaded'));
     } finally {
-      list.setAttribute('aria-busy', 'false');
+      if (seq === loadSeq) list.setAttribute('aria-busy', 'false');
     }
   }
 
   function draw() {
-    if (!items.length) {
+    if (!items.length && q) {
+      mount(list, empty(`No ticket of yours matches “${q}”.`, 'Try another word, or the ticket number.',
+        h('button', { type: 'button', class: 'btn', onclick: () => { search.value = ''; setQuery(''); } }, 'Show all my tickets')));
+    } else if (!items.length) {
       mount(list, empty('You have no tickets yet.', 'When something does not work, open a ticket and our team will get back to you.',
         h('a', { class: 'btn btn-primary', href: href('/new') }, 'Open a ticket')));
     } else {
-      mount(list, h('ul', { class: 'ticket-cards', 'aria-label': 'My tickets' }, items.map(ticketCard)));
+      mount(list, h('ul', { class: 'ticket-cards', 'aria-label': q ? `My tickets matching ${q}` : 'My tickets' }, items.map(ticketCard)));
     }
     mount(more, nextCursor ? h('button', { type: 'button', class: 'btn', onclick: () => load({ append: true }) }, 'Show more') : null);
   }
@@ -68,11 +92,12 @@ export function renderPortal(root) {
 
   mount(root,
     pageTitle('My tickets', h('a', { class: 'btn btn-primary', href: href('/new') }, 'Open a ticket')),
-    list, more);
+    searchForm, list, more);
   load();
   return () => {
     disposed = true;
     clearTimeout(timer);
+    clearTimeout(typing);
     unsubscribe();
   };
 }

@@ -1,12 +1,28 @@
-// The workflow on its own: the net, its places, transitions and who may fire each.
+// The workflow on its own. Staff: the net, its places, transitions and who may fire each. A customer: how a
+// ticket goes, in its own words (no net, no places or transitions).
 
 import * as auth from '../auth.js';
 import { h, mount } from '../dom.js';
 import { humanize } from '../format.js';
 import { renderNet } from '../net.js';
 import { pageTitle } from '../ui.js';
+import { CUSTOMER_STATUS } from '../words.js';
+
+const CUSTOMER_ORDER = ['new', 'assigned', 'in_progress', 'pending_customer', 'escalated', 'resolved', 'closed'];
+
+function customerGuide(root) {
+  mount(root,
+    pageTitle('How a ticket goes'),
+    h('p', { class: 'muted' }, 'Every ticket shows one of these statuses. You can write to us on the ticket\'s page at any time until it is closed.'),
+    h('section', { class: 'card' }, h('h2', null, 'Statuses'),
+      h('dl', { class: 'status-guide' }, CUSTOMER_ORDER.map((place) => [
+        h('dt', null, CUSTOMER_STATUS[place].label),
+        h('dd', null, CUSTOMER_STATUS[place].next)]))));
+  return null;
+}
 
 export function renderWorkflow(root, ctx, schema) {
+  if (!auth.isStaff()) return customerGuide(root);
   const mine = schema.transitions.filter((t) => (t.roles || []).some((r) => auth.hasRole(r))).map((t) => t.name);
   mount(root,
     pageTitle('Workflow'),
