@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.unit.projector.scenarios import T0, Ticket, busy_day, interleaved
+from tests.unit.query.privacy import secret_life
 from ticket_projector.projector import Projector
 from ticket_query import routes, shortcuts
 from ticket_query.app import create_app
@@ -31,12 +32,13 @@ CALLERS = [
 
 
 def awkward_tickets() -> list[Ticket]:
-    """The busy day, plus text that JSON encoders are known to disagree on, and sub-second times."""
+    """The busy day, plus text that JSON encoders are known to disagree on, sub-second times, and a ticket with
+    staff-only text in every field that holds it."""
     odd = Ticket(requester="alice", at=T0 + timedelta(days=2, microseconds=123), step=timedelta(microseconds=500001))
     odd.create(subject='Quotes " \\ / \u2028 \x7f é 🎫 \x01', description="<script>\n\t</script>", priority="high")
     odd.run("assign", "start_work")
     odd.fire("request_info", message="Line\nbreak \u2029 and ünïcödé")
-    return [*busy_day(), odd]
+    return [*busy_day(), odd, secret_life()]
 
 
 async def assert_rendered_as_the_models(read_model: ReadModel, ticket_ids: list[str]) -> None:

@@ -71,7 +71,7 @@ async def test_a_ticket_as_its_requester_sees_it(client: httpx.AsyncClient, tick
     }
     assert body["enabled_transitions"] == ["close"]
     assert body["available_transitions"] == []  # a customer may not close
-    assert (body["message_count"], body["subject"], body["assignee"]) == (2, "Printer on fire", "bob")
+    assert (body["message_count"], body["subject"], body["assignee"]) == (3, "Printer on fire", "bob")  # with the resolution
     assert "x-request-id" in answer.headers
     agent = (await client.get(f"/api/support-ticket/{printer.ticket_id}", headers=BOB)).json()
     assert agent["available_transitions"] == ["close"]
@@ -274,6 +274,7 @@ async def test_openapi_documents_every_error_response(client: httpx.AsyncClient)
         "/api/support-ticket/{ticket_id}/events": {"401", "404", "422", "503"},
         "/api/support-ticket/{ticket_id}/at/{version}": {"401", "404", "422", "503"},
         "/api/stats": {"401", "403", "422", "503"},
+        "/api/people": {"401", "403", "422", "503"},
         "/api/stream": {"401", "422", "503"},
     }
     for path, statuses in expected.items():

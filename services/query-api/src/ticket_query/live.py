@@ -3,6 +3,12 @@
 Changes come from the read model's history, so the stream works whichever process projected them. An idle
 stream waits on the process's :class:`~ticket_query.checkpoints.CheckpointWatch` and costs the database nothing;
 when the checkpoint moves, the streams that were at the same position share one fetch of what changed.
+
+Each message is the ticket right after the change, as the caller may read it (:func:`ticket_view`), with the
+event's type and position. A customer gets no message at all for an event that
+:func:`ticket_workflow.visibility.visible_event_data` hides whole (an internal note): a message without text
+would still say that staff wrote about the ticket, and when. The ticket's next public change carries its
+current version, as a read of the ticket does.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from ticket_readmodel.projection import HistoryEntry
 from ticket_readmodel.read_model import ReadModel
 from ticket_service.errors import ApiError
 from ticket_workflow import SUPPORT_TICKET, Actor, TicketState, fold, is_staff
+from ticket_workflow.visibility import sees_everything, visible_event_data
 
 from .checkpoints import CheckpointWatch
 from .views import ticket_view
@@ -88,6 +95,7 @@ async def ticket_changes(
     """SSE messages for each change after position ``after`` that ``actor`` may see, until the epoch time
     ``until`` (the caller's token expiry), or forever."""
     requester = None if is_staff(SUPPORT_TICKET, actor.roles) else actor.sub
+    everything = sees_everything(actor.roles)
     while True:
         remaining = None if until is None else until - clock()
         if remaining is not None and remaining <= 0:
@@ -97,10 +105,11 @@ async def ticket_changes(
             continue  # the wait ended at the deadline
         changes, after = await feed.after(after, projected, requester)
         for entry, state in changes:
-            if state is not None:
-                view = ticket_view(state, actor).model_dump(mode="json")
-                data = view | {"event_type": entry.type, "position": entry.position}
-                yield {"event": "ticket", "id": str(entry.position), "data": json.dumps(data)}
+            if state is None or not (everything or visible_event_data(entry.type, entry.data) is not None):
+                continue
+            view = ticket_view(state, actor).model_dump(mode="json")
+            data = view | {"event_type": entry.type, "position": entry.position}
+            yield {"event": "ticket", "id": str(entry.position), "data": json.dumps(data)}
 
 
 async def state_after(read_model: ReadModel, entry: HistoryEntry) -> TicketState | None:

@@ -5,6 +5,10 @@ A stored ticket at a given version never changes, so its JSON is written once an
 split around the one field that depends on the caller, ``available_transitions``. That field, with the place,
 the tokens, the enabled transitions and the visibility, follows from the marking and the caller's roles alone,
 a handful of combinations, and is asked of the workflow once per combination (:func:`net_view`).
+
+The rest is kept in two versions: everything, for staff, and what :func:`ticket_workflow.visibility.visible_ticket`
+leaves, for everyone else. Which one a caller gets is part of the same per-roles answer (``NetView.everything``),
+so no kept rendering written for staff is ever handed to a customer.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from fastapi.responses import Response
 
 from ticket_readmodel.read_model import Known, TicketRow
 from ticket_workflow import Actor, TicketState, may_view, seed_view
+from ticket_workflow.visibility import sees_everything, visible_ticket
 
 KEPT = 20_000  # renderings kept, least recently used dropped first (a few hundred bytes to a few KB each)
 JSON = "application/json"
@@ -28,6 +33,7 @@ class NetView(NamedTuple):
     visible: bool
     head: bytes  # "place", "state" and "enabled_transitions" as JSON members
     available: bytes  # the JSON array of "available_transitions"
+    everything: bool  # the caller reads staff-only fields
 
 
 @lru_cache(maxsize=4096)
@@ -38,12 +44,15 @@ def net_view(marking: str, roles: frozenset[str], own: bool) -> NetView:
     state = TicketState(id="", marking=json.loads(marking), requester="caller" if own else "")
     view = seed_view(state, caller)
     parts = {"place": view["place"], "state": view["state"], "enabled_transitions": view["enabled_transitions"]}
-    return NetView(may_view(state, caller), _members(parts), _dumps(view["available_transitions"]))
+    return NetView(
+        may_view(state, caller), _members(parts), _dumps(view["available_transitions"]), sees_everything(roles)
+    )
 
 
 class Rendered(NamedTuple):
     head: bytes  # '{"aggregate_id":…,"version":…,'
-    tail: bytes  # ',"subject":…,"closed_at":…}'
+    tail: bytes  # ',"subject":…,"closed_at":…}' with every field: for staff only
+    public_tail: bytes  # the same with the staff-only fields emptied (the same object when there are none)
 
 
 class Renderings:
@@ -88,7 +97,8 @@ class Renderings:
     @staticmethod
     def _parts(row: TicketRow, rendered: Rendered, actor: Actor) -> tuple[bytes, ...]:
         net = net_view(row["marking"], actor.roles, row["requester"] == actor.sub)
-        return rendered.head, net.head, b',"available_transitions":', net.available, rendered.tail
+        tail = rendered.tail if net.everything else rendered.public_tail
+        return rendered.head, net.head, b',"available_transitions":', net.available, tail
 
     def _of(self, row: TicketRow) -> Rendered:
         key = (row["id"], row["version"], row["last_position"])
@@ -112,12 +122,9 @@ def may_see(row: TicketRow, actor: Actor) -> bool:
 
 
 def render(row: TicketRow) -> Rendered:
+    """Both renderings of a stored ticket: for staff, and as :func:`visible_ticket` leaves it for the others."""
     head = {"aggregate_id": row["id"], "version": row["version"]}
-    # Rebuilt in the view's order: jsonb keeps an object's keys in an order of its own.
-    messages = [
-        {"author": m["author"], "kind": m["kind"], "body": m["body"], "at": m["at"]}
-        for m in orjson.loads(row["messages"])
-    ]
+    messages = _messages(row["messages"])
     tail = {
         "subject": row["subject"],
         "description": row["description"],
@@ -126,6 +133,7 @@ def render(row: TicketRow) -> Rendered:
         "assignee": row["assignee"],
         "messages": messages,
         "message_count": len(messages),
+        "notes": _messages(row["notes"]),
         "reopen_count": row["reopen_count"],
         "escalation_reason": row["escalation_reason"],
         "resolution": row["resolution"],
@@ -135,7 +143,23 @@ def render(row: TicketRow) -> Rendered:
         "resolved_at": row["resolved_at"],
         "closed_at": row["closed_at"],
     }
-    return Rendered(b"{" + _members(head) + b",", b"," + _members(tail) + b"}")
+    public = visible_ticket(tail)
+    everything = _object_tail(tail)
+    return Rendered(b"{" + _members(head) + b",", everything, everything if public == tail else _object_tail(public))
+
+
+def _object_tail(fields: dict[str, Any]) -> bytes:
+    return b"," + _members(fields) + b"}"
+
+
+def _messages(stored: str) -> list[dict[str, Any]]:
+    """Messages as the view writes them, from their stored JSON text (without a ``staff`` flag, as in rows
+    projected before it existed, it is false, as :class:`~ticket_workflow.Message` reads them)."""
+    # Rebuilt in the view's order: jsonb keeps an object's keys in an order of its own.
+    return [
+        {"author": m["author"], "kind": m["kind"], "body": m["body"], "at": m["at"], "staff": m.get("staff", False)}
+        for m in orjson.loads(stored)
+    ]
 
 
 def json_response(body: bytes) -> Response:

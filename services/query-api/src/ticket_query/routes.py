@@ -9,32 +9,49 @@ validation of the response; they keep their ``response_model``, so the OpenAPI d
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from sse_starlette import EventSourceResponse
 
-from ticket_readmodel.read_model import SORTS, InvalidCursor, ReadModel, Sort, Stats, TicketQuery, TicketRow
+from ticket_readmodel.read_model import (
+    SORTS,
+    InvalidCursor,
+    ReadModel,
+    Sort,
+    Stats,
+    TicketQuery,
+    TicketRow,
+    UnknownTimeZone,
+)
 from ticket_service.auth import AuthError, TokenVerifier, Verified, bearer_token
 from ticket_service.errors import ApiError, documented
 from ticket_workflow import SUPPORT_TICKET, Actor, describe, fold, is_staff
 from ticket_workflow.data import PRIORITIES
+from ticket_workflow.visibility import sees_everything
 
 from .checkpoints import CheckpointWatch
 from .freshness import MIN_POSITION_HEADER, wait_for_position
 from .live import ChangeFeed, resume_position, ticket_changes
 from .rendering import Renderings, json_response, may_see
 from .shortcuts import Shortcut, list_arguments, plain_query, shortcut_route, waits
-from .views import TicketEvents, TicketList, TicketView, event_view, ticket_view
+from .views import PeopleList, TicketEvents, TicketList, TicketView, event_views, ticket_view
 
 ReadModelSource = ReadModel | Callable[[], ReadModel]
 PLACES: dict[str, Any] = {"enum": list(SUPPORT_TICKET.place_names)}
 LEVELS: dict[str, Any] = {"enum": list(PRIORITIES)}
+STAFF_ROLES = ("agent", "supervisor", "admin")
+TEXT_SEARCH = (
+    "Case-insensitive substring of the ticket number (an id prefix, with or without a leading `#`), requester, "
+    "assignee, subject, description or the public conversation; for staff, of the internal notes too."
+)
 
 
 ERROR_DESCRIPTIONS = {
+    403: "Staff only (agent, supervisor, admin)",
     404: "Unknown ticket, or one this customer did not request (the same answer); or no such version",
-    422: "Invalid parameter (`field` names it): filter, sort, limit, cursor, min_position",
+    422: "Invalid parameter (`field` names it): filter, sort, limit, cursor, role, tz, min_position",
     503: "`projection_behind`: the read model has not reached `min_position` within the bound (with "
     "`projected_position`, `requested_position`, `behind` and `Retry-After`); or the read model is unreachable",
 }
@@ -110,6 +127,8 @@ def create_router(
         return verified
 
     Caller = Annotated[Actor, Depends(caller)]
+    # The zones this machine's time-zone database knows: the values of `tz` the stats accept.
+    zones: dict[str, Any] = {"enum": sorted(available_timezones() | {"UTC"})}
     TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
     shortcuts: dict[Callable[..., Any], Shortcut] = {}
     router = APIRouter(prefix="/api", tags=["query"], route_class=shortcut_route(shortcuts))
@@ -140,7 +159,7 @@ def create_router(
         assignee: Annotated[str | None, Query(description="User id, or `me` for the caller.")] = None,
         requester: str | None = None,
         priority: Annotated[str | None, Query(description=", ".join(PRIORITIES), json_schema_extra=LEVELS)] = None,
-        q: Annotated[str | None, Query(max_length=200, description="Text in the subject.")] = None,
+        q: Annotated[str | None, Query(max_length=200, description=TEXT_SEARCH)] = None,
         sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
         limit: Annotated[int, Query(ge=1, le=100)] = 25,
         cursor: str | None = None,
@@ -163,6 +182,7 @@ def create_router(
             requester=requester,
             priority=priority,
             text=q,
+            include_notes=sees_everything(actor.roles),
             sort=sort,
             limit=limit,
             cursor=cursor,
@@ -187,7 +207,7 @@ def create_router(
     async def ticket_events(ticket_id: TicketId, actor: Caller) -> TicketEvents:
         await visible_ticket(ticket_id, actor)
         history = await model().history(ticket_id)
-        return TicketEvents(aggregate_id=ticket_id, events=[event_view(h) for h in history])
+        return TicketEvents(aggregate_id=ticket_id, events=event_views(history, actor))
 
     @router.get(
         "/support-ticket/{ticket_id}/at/{version}", response_model=TicketView, responses=errors(401, 404, 422, 503)
@@ -219,10 +239,49 @@ def create_router(
         return describe(SUPPORT_TICKET)
 
     @router.get("/stats", response_model=Stats, responses=errors(401, 403, 422, 503))
-    async def stats(actor: Caller, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Stats:
+    async def stats(
+        actor: Caller,
+        days: Annotated[int, Query(ge=1, le=366)] = 30,
+        tz: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=64,
+                description="IANA time zone in which `per_day` counts days, such as Europe/Berlin.",
+                json_schema_extra=zones,
+            ),
+        ] = "UTC",
+    ) -> Stats:
         if not is_staff(SUPPORT_TICKET, actor.roles):
             raise ApiError(403, "forbidden", "stats are for agents, supervisors and admins")
-        return await model().stats(days=days)
+        try:
+            return await model().stats(days=days, tz=tz)
+        except UnknownTimeZone:
+            raise ApiError(422, "invalid_request", f"tz: unknown time zone {tz!r}; use an IANA name", "tz") from None
+
+    @router.get(
+        "/people",
+        response_model=PeopleList,
+        summary="The staff directory, read from the events",
+        responses=errors(401, 403, 422, 503),
+    )
+    async def people(
+        actor: Caller,
+        role: Annotated[
+            str | None,
+            Query(
+                description="Only people holding this role, inherited ones included (an admin is a supervisor).",
+                json_schema_extra={"enum": list(STAFF_ROLES)},
+            ),
+        ] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Prefix of the user id.")] = None,
+    ) -> PeopleList:
+        if not is_staff(SUPPORT_TICKET, actor.roles):
+            raise ApiError(403, "forbidden", "the people directory is for agents, supervisors and admins")
+        if role is not None and role not in STAFF_ROLES:
+            raise ApiError(422, "invalid_request", f"role: must be one of {', '.join(STAFF_ROLES)}", "role")
+        found = await model().people(role=role, prefix=q or None)
+        return PeopleList(items=found)
 
     @router.get(
         "/stream",

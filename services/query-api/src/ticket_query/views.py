@@ -1,7 +1,9 @@
-"""What the query API answers: tickets as the caller sees them, audit-trail entries, pages.
+"""What the query API answers: tickets as the caller sees them, audit-trail entries, pages, people.
 
 The models define the contract (and the OpenAPI document); :mod:`ticket_query.rendering` writes the same JSON
-for the hot routes straight from stored rows.
+for the hot routes straight from stored rows. What a customer may read is decided by
+:mod:`ticket_workflow.visibility` alone: :func:`ticket_view` and :func:`event_views` ask it for every caller who
+is not staff.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ticket_readmodel.projection import HistoryEntry
-from ticket_workflow import Actor, TicketState, seed_view
+from ticket_readmodel.read_model import Person
+from ticket_workflow import Actor, Message, TicketState, seed_view
+from ticket_workflow.visibility import sees_everything, visible_event_data, visible_ticket
 
 
 class MessageView(BaseModel):
     author: str
-    kind: str
+    kind: str = Field(
+        description="In `messages`: reply, request_info, customer_reply, resolution, reopen. In `notes`: note, "
+        "escalation (the escalation reason), or the transition whose note it is."
+    )
     body: str
     at: datetime
+    staff: bool = Field(description="Written by staff (an agent or a role inheriting it).")
 
 
 class TicketView(BaseModel):
@@ -34,10 +42,14 @@ class TicketView(BaseModel):
     priority: str
     requester: str
     assignee: str | None
-    messages: list[MessageView]
+    messages: list[MessageView] = Field(description="The public conversation, oldest first.")
     message_count: int
+    notes: list[MessageView] = Field(
+        description="Staff only: internal notes, escalation reasons and the notes of transitions, oldest first. "
+        "Always empty for a customer."
+    )
     reopen_count: int
-    escalation_reason: str | None
+    escalation_reason: str | None = Field(description="Staff only: null for a customer.")
     resolution: str | None
     created_at: datetime | None
     updated_at: datetime | None
@@ -68,28 +80,50 @@ class TicketEvents(BaseModel):
     events: list[EventView]
 
 
+class PeopleList(BaseModel):
+    items: list[Person] = Field(description="Sorted by id.")
+
+
 def ticket_view(state: TicketState, actor: Actor) -> TicketView:
-    return TicketView(
+    """The ticket as ``actor`` may read it: staff-only fields emptied for anyone who is not staff."""
+    fields: dict[str, Any] = {
         **seed_view(state, actor),
-        subject=state.subject,
-        description=state.description,
-        priority=state.priority,
-        requester=state.requester,
-        assignee=state.assignee,
-        messages=[MessageView(author=m.author, kind=m.kind, body=m.body, at=m.at) for m in state.messages],
-        message_count=len(state.messages),
-        reopen_count=state.reopen_count,
-        escalation_reason=state.escalation_reason,
-        resolution=state.resolution,
-        created_at=state.created_at,
-        updated_at=state.updated_at,
-        first_response_at=state.first_response_at,
-        resolved_at=state.resolved_at,
-        closed_at=state.closed_at,
-    )
+        "subject": state.subject,
+        "description": state.description,
+        "priority": state.priority,
+        "requester": state.requester,
+        "assignee": state.assignee,
+        "messages": [_message(m) for m in state.messages],
+        "message_count": len(state.messages),
+        "notes": [_message(m) for m in state.notes],
+        "reopen_count": state.reopen_count,
+        "escalation_reason": state.escalation_reason,
+        "resolution": state.resolution,
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+        "first_response_at": state.first_response_at,
+        "resolved_at": state.resolved_at,
+        "closed_at": state.closed_at,
+    }
+    if not sees_everything(actor.roles):
+        fields = visible_ticket(fields)
+    return TicketView(**fields)
 
 
-def event_view(entry: HistoryEntry) -> EventView:
+def event_views(history: list[HistoryEntry], actor: Actor) -> list[EventView]:
+    """The audit trail as ``actor`` may read it: for anyone who is not staff, staff-only events are left out
+    and staff-only keys removed from the data of the others."""
+    everything = sees_everything(actor.roles)
+    views = []
+    for entry in history:
+        data = entry.data if everything else visible_event_data(entry.type, entry.data)
+        if data is not None:
+            views.append(event_view(entry, data))
+    return views
+
+
+def event_view(entry: HistoryEntry, data: dict[str, Any]) -> EventView:
+    """One entry of the audit trail with ``data`` (the entry's own, or what a customer may read of it)."""
     return EventView(
         id=entry.event_id,
         type=entry.type,
@@ -99,5 +133,9 @@ def event_view(entry: HistoryEntry) -> EventView:
         timestamp=entry.occurred_at,
         actor=entry.actor,
         roles=list(entry.roles),
-        data=entry.data,
+        data=data,
     )
+
+
+def _message(message: Message) -> MessageView:
+    return MessageView(author=message.author, kind=message.kind, body=message.body, at=message.at, staff=message.staff)
