@@ -262,7 +262,7 @@ def create_router(
     @router.get(
         "/people",
         response_model=PeopleList,
-        summary="The staff directory, read from the events",
+        summary="The staff directory, read from the events (at most 200 people, sorted by id)",
         responses=errors(401, 403, 422, 503),
     )
     async def people(
@@ -274,7 +274,7 @@ def create_router(
                 json_schema_extra={"enum": list(STAFF_ROLES)},
             ),
         ] = None,
-        q: Annotated[str | None, Query(max_length=200, description="Prefix of the user id.")] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Prefix of the user id, any case.")] = None,
     ) -> PeopleList:
         if not is_staff(SUPPORT_TICKET, actor.roles):
             raise ApiError(403, "forbidden", "the people directory is for agents, supervisors and admins")
