@@ -32,9 +32,18 @@ def many_tickets(count: int) -> list[Ticket]:
     for n in range(count):
         t = Ticket(requester=f"c{n % 17}", agent=f"a{n % 5}", at=T0 + timedelta(minutes=7 * n))
         t.create(subject=f"Ticket {n}", priority=["low", "normal", "high", "urgent"][n % 4])
+        if n % 3 == 0:
+            t.reply(f"Looking into it ({n})")
         for transition in LIVES[n % len(LIVES)]:
             data = {"message": f"m{n}"} if transition in ("request_info", "customer_reply") else {}
+            if transition == "escalate":
+                data = {"reason": f"r{n}"}
             t.fire(transition, **data)
+            if n % 4 == 0:  # notes by staff of every rank, some of them from the early hours of a day
+                rank = ["agent", "supervisor", "admin"][n % 3]
+                t.note(f"n{n}", actor=f"{rank}{n % 8 // 4}", roles=(rank,))
+        if n % 7 == 0:
+            t.reply(f"Thanks ({n})", actor=t.requester)
         tickets.append(t)
     return tickets
 
@@ -126,6 +135,10 @@ async def test_rebuild_of_thousands_of_events_equals_incremental(harness: Harnes
         keep_tickets=120,
     )
     assert (report.checkpoint, report.content_hash) == (stored[-1].position, incremental)
+    people = await harness.read_model.people()  # the hash covers them; here they are not nothing
+    assert {p.id for p in people} >= {"a0", "agent0", "supervisor1", "admin0"}
+    assert sum(p.actions for p in people) == sum(1 for e in stored if e.metadata.roles != ("customer",))
+    assert sum(d.created for d in (await harness.read_model.stats(days=366, tz="Pacific/Chatham")).per_day) == 500
     again = await rebuild(harness.pool, harness.store, harness.settings.read_model_schema)  # through the port
     assert again.content_hash == incremental
     async with harness.pool.acquire() as conn:  # the indexes dropped for the replay are all back

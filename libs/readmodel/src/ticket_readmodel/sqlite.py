@@ -70,7 +70,6 @@ CREATE TABLE IF NOT EXISTS rm_halt (
     projection TEXT PRIMARY KEY, position INTEGER NOT NULL, reason TEXT NOT NULL, event_type TEXT NOT NULL,
     ticket_id TEXT NOT NULL, halted_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL);
 """
 # Version 1 is SCHEMA above, as the first release created it; each later version is a list of steps, applied in
 # one transaction and recorded in rm_schema. A step is a statement, or a function for what SQL alone cannot do.
@@ -194,11 +193,11 @@ class SqliteReadModel:
 
     async def migrate(self) -> None:
         async with self._db.lock:
-            await self._db.conn.executescript(SCHEMA)
+            await self._db.conn.execute("CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)")
+            if await self._version(self._db.conn) < 2:
+                await self._db.conn.executescript(SCHEMA)  # the first release's tables (those still missing)
         async with self._db.transaction() as conn:
-            async with conn.execute("SELECT max(version) FROM rm_schema") as cursor:
-                row = await cursor.fetchone()
-            version = (row[0] if row else None) or 1
+            version = await self._version(conn)
             for number, steps in enumerate(MIGRATIONS, start=2):
                 if number <= version:
                     continue
@@ -208,6 +207,13 @@ class SqliteReadModel:
                     else:
                         await step(conn)
                 await conn.execute("INSERT INTO rm_schema (version) VALUES (?)", (number,))
+
+    @staticmethod
+    async def _version(conn: aiosqlite.Connection) -> int:
+        """The schema version (1: the first release, which did not record it)."""
+        async with conn.execute("SELECT max(version) FROM rm_schema") as cursor:
+            row = await cursor.fetchone()
+        return int((row[0] if row else None) or 1)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
