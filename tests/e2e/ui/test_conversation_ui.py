@@ -7,6 +7,7 @@ the assignee comes from the staff directory, refusals are worded for people, and
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -130,6 +131,21 @@ def test_customer_and_agent_talk_without_changing_the_state(
     assert authors == ["You", agent_name, "You"]
     agent.shot("40-agent-conversation")
     customer.shot("41-customer-conversation")
+
+    # Times: each <time> carries its ISO time and the absolute time with its zone; the page's one clock moves the
+    # relative text on without a reload (here the element is told it was written two hours ago).
+    stamp = customer.find(".conversation .message time[data-relative]")
+    assert stamp.get_attribute("datetime").endswith("Z")
+    assert re.search(r"\d{4}, \d{1,2}:\d{2}( [AP]M)? (UTC|GMT[+-]?[\d:]*|[A-Z]{3,5})$", stamp.get_attribute("title"))
+    customer.d.execute_script(
+        "document.querySelector('.conversation .message time[data-relative]').dateTime ="
+        " new Date(Date.now() - 2 * 3600 * 1000).toISOString()"
+    )
+    customer.wait(
+        lambda _: customer.text(".conversation .message time[data-relative]") == "2 hours ago",
+        30,
+        "the relative time never refreshed",
+    )
     assert customer.console_errors() == [] and agent.console_errors() == []
 
 

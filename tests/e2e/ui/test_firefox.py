@@ -1,6 +1,8 @@
 """The web UI in headless Firefox (Debian's ``firefox-esr``), driven through Firefox's built-in Marionette
-protocol (``marionette.py`` here, no geckodriver): a customer opens a ticket and finds it in "My tickets", an agent
-in a second Firefox profile finds it in the queue and assigns it, and neither page reports a JavaScript error."""
+protocol (``marionette.py`` here, no geckodriver): a customer opens a ticket and finds it in "My tickets" (and by
+searching them), an agent in a second Firefox profile finds it in the queue and assigns it, the customer reads the
+new status in its own words and the two write to each other in the conversation, and neither page reports a
+JavaScript error."""
 
 from __future__ import annotations
 
@@ -201,9 +203,37 @@ def test_customer_opens_and_agent_assigns_in_firefox(firefox: Callable[[str], Fi
     assert agent.buttons() == {"start_work"}
     agent.shot("05-agent-ticket-assigned")
 
-    # The customer sees the new place too.
+    # The customer sees the new status in its own words, and writes in the conversation without any state change.
     customer.go(f"/ticket/{ticket_id}")
     customer.wait_place("assigned")
+    assert customer.text(".ticket-head .badge.place") == "Assigned"
+    status = customer.text("[data-testid=customer-status]")
+    assert status.startswith("Assigned") and "An agent will start on it soon" in status
+    assert customer.text("[data-testid=reply-count]") == "No replies yet"
+    customer.type(".reply-box textarea", "It also drops when I am on the office Wi-Fi.")
+    customer.click(".reply-box button[type=submit]")
+    customer.wait(lambda: "office Wi-Fi" in customer.text(".conversation .messages"), "the reply never showed")
+    customer.wait(lambda: customer.text("[data-testid=reply-count]") == "1 reply", "the reply was not counted")
+    assert customer.place() == "assigned"
+
+    agent.go(f"/ticket/{ticket_id}")
+    agent.wait(lambda: "office Wi-Fi" in agent.text(".conversation .messages"), "the agent never read the reply")
+    agent.type(".reply-box textarea", "Thanks, we are checking the Wi-Fi gateway.")
+    agent.click(".reply-box button[type=submit]")
+    customer.wait(lambda: "Wi-Fi gateway" in customer.text(".conversation .messages"), "the answer never came live")
+    page = str(customer.b.execute("return document.body.innerText"))
+    for word in ("Place", "Version", "Assigned (agent)", "Waiting for:", "fired"):
+        assert word not in page, f"the customer reads {word!r}"
+    assert not customer.b.find_all(".net"), "the net is for staff"
+    customer.shot("06-customer-conversation")
+
+    # "My tickets" finds it by words of the conversation.
+    customer.go("/tickets?q=gateway")
+    customer.find(card)
+    assert customer.b.execute("return document.querySelector('.portal-search input').value") == "gateway"
+    customer.type(".portal-search input", f"nothing-like-this-{tag}")
+    customer.wait(lambda: not customer.b.find_all(card), "the search never narrowed the list")
+    assert "No ticket of yours matches" in customer.text(".portal-list")
 
     assert [e for e in customer.console_errors() if probe not in e] == []
     assert agent.console_errors() == []
