@@ -23,7 +23,7 @@ export function openHelp({ withList = false } = {}) {
   returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   if (dialog) dialog.remove();
   const close = h('button', { type: 'button', class: 'btn btn-small', id: 'shortcut-help-close', onclick: () => d.close() }, 'Close');
-  const d = h('dialog', { class: 'shortcut-help', id: 'shortcut-help', 'aria-labelledby': 'shortcut-help-title' },
+  const d = h('dialog', { class: 'shortcut-help', id: 'shortcut-help', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'shortcut-help-title' },
     h('div', { class: 'dialog-body' },
       h('div', { class: 'dialog-head' }, h('h2', { id: 'shortcut-help-title' }, 'Keyboard shortcuts'), close),
       h('p', { class: 'muted small' }, 'They work anywhere except while typing in a field.'),

@@ -223,14 +223,14 @@ export function renderQueue(root, ctx, schema) {
         if (disposed || seq !== loadSeq) return;
         page = { board: shown.map((p, i) => ({ place: p, ...columns[i] })) };
         bulk.keepOnly(page.board.flatMap((c) => c.items));
-        drawBoard();
+        keepingFocus(drawBoard);
         mount(pager);
       } else {
         const result = await api.listTickets(params({ limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] || undefined }));
         if (disposed || seq !== loadSeq) return;
         page = result;
         bulk.keepOnly(page.items);
-        drawTable();
+        keepingFocus(drawTable);
         drawPager();
       }
     } catch (err) {
@@ -241,6 +241,18 @@ export function renderQueue(root, ctx, schema) {
     } finally {
       if (seq === loadSeq) results.setAttribute('aria-busy', 'false');
     }
+  }
+
+  /** Redraw without losing the keyboard's place: focus goes back to the same ticket's link or checkbox. */
+  function keepingFocus(draw) {
+    const focused = document.activeElement;
+    const row = focused && results.contains(focused) ? focused.closest('[data-ticket-id]') : null;
+    const what = row ? (focused.matches('input[type=checkbox]') ? 'input[type=checkbox]' : 'a.card-link') : null;
+    draw();
+    if (!row) return;
+    const again = [...results.querySelectorAll('[data-ticket-id]')].find((el) => el.dataset.ticketId === row.dataset.ticketId);
+    const target = again && again.querySelector(what);
+    if (target) target.focus({ preventScroll: true });
   }
 
   function noMatch() {

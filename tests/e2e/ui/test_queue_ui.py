@@ -201,6 +201,13 @@ def test_keyboard_shortcuts_and_their_help(desk: Callable[..., HelpDesk], ui_bas
     person.wait(lambda d: person.attr("tr.is-current", "data-ticket-id") == newer)
     keys.active_element.send_keys("x")
     person.wait(lambda d: "1 ticket selected" in person.text(".bulk-bar"))
+    # A live change redraws the list; the keyboard keeps its place.
+    person.live()
+    api.fire("assign", older, assignee=api.user)
+    person.wait(lambda d: api.user in person.text(f"tr[data-ticket-id='{older}'] .col-assignee"), LIVE, "live redraw")
+    focused_row = "return document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.ticketId"
+    assert person.d.execute_script(focused_row) == newer
+    assert person.attr("tr.is-current", "data-ticket-id") == newer
     keys.active_element.send_keys("o")
     person.wait(lambda d: d.current_url.endswith(f"/ticket/{newer}"), message="o opens the current ticket")
 
