@@ -42,7 +42,7 @@ export function drawTimeline(section, { events, error, staff, me, ticket, schema
           h('p', { class: 'muted small' },
             timeEl(e.timestamp, { relative: false }),
             ` · version ${e.version} · `,
-            h('button', { type: 'button', class: 'link-button', onclick: () => onShowVersion(e.version), 'aria-label': `Show the workflow at version ${e.version}` }, 'show on workflow')),
+            h('button', { type: 'button', class: 'link-button', onclick: () => onShowVersion(e.version), 'aria-label': `show on workflow: version ${e.version}` }, 'show on workflow')),
           data.length ? h('dl', { class: 'event-data' }, data.map(([k, v]) => [h('dt', null, humanize(k)),
             h('dd', null, typeof v === 'string' ? v : JSON.stringify(v))])) : null));
     }));
