@@ -25,19 +25,23 @@ FILL = """
 INSERT INTO read_model.tickets (
     id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages,
     message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at,
-    resolved_at, closed_at, last_position)
-SELECT md5(g::text)::uuid::text, 3, p.place, jsonb_build_object(p.place, 1),
-       (ARRAY['Printer on fire', 'VPN drops', 'Password reset', 'Invoice wrong', 'Laptop slow'])[1 + g % 5]
-           || ' #' || g,
+    resolved_at, closed_at, last_position, search_public, search_staff)
+SELECT md5(g::text)::uuid::text, 3, p.place, jsonb_build_object(p.place, 1), s.subject,
        '', (ARRAY['low', 'normal', 'high', 'urgent'])[1 + (g / 7) % 4], (g / 7) % 4,
        'customer-' || (g % 50000), CASE WHEN p.place = 'new' THEN NULL ELSE 'agent-' || (g % 200) END,
        '[]', 0, NULL, NULL, 0,
        timestamptz '2024-01-01' + g * interval '1 minute',
        timestamptz '2024-01-01' + g * interval '1 minute' + (g % 1000) * interval '1 hour',
-       timestamptz '2024-01-01' + g * interval '1 minute' + interval '10 minutes', NULL, NULL, g
+       timestamptz '2024-01-01' + g * interval '1 minute' + interval '10 minutes', NULL, NULL, g,
+       -- what projection.search_texts writes: requester, assignee, subject (description and conversation empty)
+       lower(concat_ws(E'\x1f', 'customer-' || (g % 50000),
+                       CASE WHEN p.place = 'new' THEN '' ELSE 'agent-' || (g % 200) END, s.subject, '')),
+       CASE WHEN g % 10 = 0 THEN 'note ' || g ELSE '' END
 FROM generate_series(1, $1) AS g,
      LATERAL (SELECT (ARRAY['new', 'assigned', 'in_progress', 'escalated', 'pending_customer', 'resolved',
-                            'closed'])[1 + g % 7] AS place) AS p
+                            'closed'])[1 + g % 7] AS place) AS p,
+     LATERAL (SELECT (ARRAY['Printer on fire', 'VPN drops', 'Password reset', 'Invoice wrong', 'Laptop slow'])
+                     [1 + g % 5] || ' #' || g AS subject) AS s
 """
 
 QUERIES: dict[str, dict[str, object]] = {
@@ -48,6 +52,10 @@ QUERIES: dict[str, dict[str, object]] = {
     "priority=urgent": {"priority": "urgent"},
     "sort=-priority": {"sort": "-priority"},
     "text search q=printer": {"text": "printer"},
+    "q=printer, staff (notes too)": {"text": "printer", "include_notes": True},
+    "q=#<id prefix> (8 characters)": {"text": "#c4ca4238"},
+    "q=rare word (no match)": {"text": "zebra"},
+    "q=ab (two characters)": {"text": "ab"},
     "place=in_progress, priority sort": {"place": "in_progress", "sort": "-priority"},
 }
 

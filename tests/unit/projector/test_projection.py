@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.unit.projector.scenarios import Ticket, busy_day
-from ticket_readmodel.projection import Change, ProjectionError, canonical, project
+from ticket_readmodel.projection import Change, ProjectionError, bucket_of, canonical, project
+from ticket_readmodel.read_model import buckets_to_read, per_day, time_zone
 from ticket_workflow import TicketState, fold
 
 
@@ -113,3 +118,28 @@ def test_events_that_cannot_apply_are_refused_with_their_position(case: str) -> 
         project(event, current)
     assert raised.value.position == (event.position or 0)
     assert str(event.position or "") in str(raised.value)
+
+
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham", "Australia/Lord_Howe")
+
+
+@given(
+    start=st.datetimes(min_value=datetime(1975, 1, 1), max_value=datetime(2037, 12, 31), timezones=st.just(UTC)),
+    offsets=st.lists(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=6)), min_size=1, max_size=300),
+    zone=st.sampled_from(ZONES),
+    days=st.integers(min_value=1, max_value=5),
+)
+def test_quarter_hours_fold_into_the_days_of_any_zone(
+    start: datetime, offsets: list[timedelta], zone: str, days: int
+) -> None:
+    """Counting events per local day directly, or per quarter hour and then folding, gives the same days."""
+    moments = [start + offset for offset in offsets]
+    buckets: dict[datetime, int] = {}
+    for moment in moments:
+        bucket = bucket_of(moment)
+        assert bucket <= moment < bucket + timedelta(minutes=15) and bucket.minute % 15 == 0
+        buckets[bucket] = buckets.get(bucket, 0) + 1
+    newest_first = sorted(((b, n, 0) for b, n in buckets.items()), reverse=True)[: buckets_to_read(days)]
+    folded = per_day(newest_first, days=days, zone=time_zone(zone))
+    direct = Counter(m.astimezone(ZoneInfo(zone)).date() for m in moments)
+    assert [(d.day, d.created) for d in folded] == sorted(direct.items())[-days:]
