@@ -59,6 +59,8 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
         others.map((t, i) => [i ? ', ' : '', h('strong', null, humanize(t)), ` (${((schema.permissions || {})[t] || []).join(', ') || 'anyone'})`])));
     }
     mount(info, parts);
+    // A customer with nothing to do reads the next step in the status line: no empty card.
+    if (!staff) section.hidden = !available.length && !open && !outcome.childNodes.length;
     if (open) checkOpen(by);
   }
 
