@@ -14,7 +14,21 @@ from tests.support.ids import ticket_id
 from ticket_eventstore import migrations
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
-from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKeyTaken, RecordedResponse
+from ticket_workflow import Event, EventMetadata
+from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKeyTaken, RecordedResponse, StaffSeen
+
+
+def acted(stream_id: str, version: int, actor: str, *roles: str) -> Event:
+    """An event recorded for ``actor`` presenting ``roles``."""
+    return event(stream_id, version).model_copy(update={"metadata": EventMetadata(actor=actor, roles=roles)})
+
+
+async def act(store: EventStore, actor: str, *roles: str) -> int:
+    """``actor`` opens a ticket of its own; returns the event's position."""
+    sid = ticket_id()
+    [written] = await store.append(sid, 0, [acted(sid, 1, actor, *roles)])
+    assert written.position is not None
+    return written.position
 
 
 class EventStoreContract:
@@ -108,6 +122,49 @@ class EventStoreContract:
         with pytest.raises(ConcurrencyConflict):
             await store.append(sid, 0, events(sid, 1, 1), response=response)
         assert await store.recorded_response("alice", "key-2") is None
+
+    async def test_staff_seen_names_who_acted_with_a_staff_role(self, store: EventStore) -> None:
+        assert await store.staff_seen() == StaffSeen(frozenset(), 0, caught_up=True)
+        for actor, roles in [
+            ("alice", ("customer",)),
+            ("bob", ("agent",)),
+            ("sue", ("supervisor",)),  # inherits agent
+            ("root", ("admin",)),  # inherits supervisor
+            ("dora", ("customer", "agent")),
+            ("alice", ("customer",)),
+        ]:
+            await act(store, actor, *roles)
+        sid = ticket_id()  # several events of one stream, one append: bob twice, a customer in between
+        await store.append(
+            sid, 0, [acted(sid, 1, "carl", "customer"), acted(sid, 2, "bob", "agent"), acted(sid, 3, "ed", "agent")]
+        )
+        last = await store.last_position()
+        assert await store.staff_seen() == StaffSeen(frozenset({"bob", "sue", "root", "dora", "ed"}), last, True)
+
+    async def test_staff_seen_reads_only_what_came_after_a_position(self, store: EventStore) -> None:
+        await act(store, "bob", "agent")
+        seen = await store.staff_seen()
+        assert seen.actors == {"bob"}
+        await act(store, "alice", "customer")
+        erin = await act(store, "erin", "agent")
+        assert await store.staff_seen(seen.position) == StaffSeen(frozenset({"erin"}), erin, caught_up=True)
+        assert await store.staff_seen(erin) == StaffSeen(frozenset(), erin, caught_up=True)  # nothing new
+
+    async def test_staff_seen_in_pages(self, store: EventStore) -> None:
+        people = [("a1", "agent"), ("c1", "customer"), ("s1", "supervisor"), ("c2", "customer"), ("r1", "admin")]
+        positions = [await act(store, actor, role) for actor, role in people]
+        pages, after = [], 0
+        for _ in range(len(people)):  # bounded: a reader that never catches up fails here instead of hanging
+            page = await store.staff_seen(after, limit=2)
+            pages.append(page)
+            after = page.position
+            if page.caught_up:
+                break
+        assert pages == [
+            StaffSeen(frozenset({"a1"}), positions[1], caught_up=False),
+            StaffSeen(frozenset({"s1"}), positions[3], caught_up=False),
+            StaffSeen(frozenset({"r1"}), positions[4], caught_up=True),
+        ]
 
 
 class TestPostgresEventStore(EventStoreContract):

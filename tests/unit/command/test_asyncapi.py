@@ -1,5 +1,5 @@
 """``/asyncapi.json`` is a well-formed AsyncAPI 3 document, and the entries the relay publishes (``stream.encode``)
-are exactly what it describes, for every event type the workflow records."""
+are exactly what it describes, for every event type the workflow records (the conversation's included)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,9 @@ async def test_every_published_entry_matches_its_message(desk: Desk, store: Sqli
     for transition, who, data in WALK:
         body = {"data": data} if data else {}
         assert (await desk.fire(transition, ticket, people[who], **body)).status_code == 200
+    for route, who in (("replies", desk.customer), ("notes", desk.agent)):  # the conversation's events
+        posted = await desk.client.post(f"/api/support-ticket/{ticket}/{route}", headers=who, json={"body": "hi"})
+        assert posted.status_code == 200, posted.text
     document = (await desk.client.get("/asyncapi.json")).json()
     messages = document["channels"]["ticketEvents"]["messages"]
 

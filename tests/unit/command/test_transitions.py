@@ -145,8 +145,10 @@ async def test_without_a_request_id_one_is_generated_and_recorded(desk: Desk, st
 
 
 async def test_data_is_stored_as_validated(desk: Desk, store: SqliteEventStore) -> None:
+    await desk.fire("assign", await desk.ticket_in("new"), bearer("carol", "agent"))  # carol becomes known staff
     ticket = await desk.ticket_in("new")
-    await desk.fire("assign", ticket, desk.agent, data={"assignee": "  carol  ", "note": "vip"})
+    answer = await desk.fire("assign", ticket, desk.agent, data={"assignee": "  carol  ", "note": "vip"})
+    assert answer.status_code == 200, answer.text
     event = (await store.read_stream(ticket))[-1]
     assert event.data == {
         "aggregate_id": ticket,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from ticket_projector.projector import Projector
 from ticket_workflow import Event
-from ticket_workflow.ports import EventStore, RecordedResponse
+from ticket_workflow.ports import STAFF_SCAN_LIMIT, EventStore, RecordedResponse, StaffSeen
 
 log = logging.getLogger("ticket_embedded")
 
@@ -64,3 +64,6 @@ class ProjectingStore:
 
     async def recorded_response(self, actor: str, key: str) -> RecordedResponse | None:
         return await self._store.recorded_response(actor, key)
+
+    async def staff_seen(self, after_position: int = 0, *, limit: int = STAFF_SCAN_LIMIT) -> StaffSeen:
+        return await self._store.staff_seen(after_position, limit=limit)

@@ -25,7 +25,15 @@ from typing import Any
 import asyncpg
 
 from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse, StoreUnavailable
+from ticket_workflow.ports import (
+    STAFF_ROLES,
+    STAFF_SCAN_LIMIT,
+    ConcurrencyConflict,
+    IdempotencyKeyTaken,
+    RecordedResponse,
+    StaffSeen,
+    StoreUnavailable,
+)
 
 from .group_commit import GroupCommit, PendingAppend
 from .versions import check_versions
@@ -219,6 +227,13 @@ class PostgresEventStore:
             return None
         return RecordedResponse(actor, key, row["request_hash"], row["status_code"], row["body"])
 
+    async def staff_seen(self, after_position: int = 0, *, limit: int = STAFF_SCAN_LIMIT) -> StaffSeen:
+        # One statement, one snapshot: positions commit in order, so every event up to the last one read is
+        # in it, and the next call may safely continue after it.
+        async with self._connection() as conn:
+            row = await conn.fetchrow(_STAFF_SEEN, after_position, limit, sorted(STAFF_ROLES))
+        return StaffSeen(frozenset(a for a in row["actors"] if a), row["last"], row["read"] < limit)
+
     async def position_at(self, occurred_before: Any) -> int:
         """The highest position of an event that occurred before the given time (0 if none); for trimming."""
         async with self._connection() as conn:
@@ -244,6 +259,19 @@ _APPEND_BATCH = """
 SELECT verdicts, positions FROM append_batch(
     $1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::json[],
     $9::uuid[], $10::text[], $11::int[], $12::text[], $13::jsonb[], $14::jsonb[], $15::timestamptz[], $16::text)
+"""
+
+
+# A range scan of the primary key (position): reads only the events after the given position.
+_STAFF_SEEN = """
+WITH page AS (
+    SELECT position, metadata FROM events WHERE position > $1 ORDER BY position LIMIT $2
+)
+SELECT count(*) AS read,
+       coalesce(max(position), $1) AS last,
+       coalesce(array_agg(DISTINCT metadata ->> 'actor') FILTER (WHERE metadata -> 'roles' ?| $3::text[]),
+                '{}') AS actors
+  FROM page
 """
 
 

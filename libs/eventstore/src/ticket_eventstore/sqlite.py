@@ -15,7 +15,14 @@ from typing import Any
 import aiosqlite
 
 from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse
+from ticket_workflow.ports import (
+    STAFF_ROLES,
+    STAFF_SCAN_LIMIT,
+    ConcurrencyConflict,
+    IdempotencyKeyTaken,
+    RecordedResponse,
+    StaffSeen,
+)
 
 from .versions import check_versions
 
@@ -173,6 +180,15 @@ class SqliteEventStore:
             return None
         return RecordedResponse(actor, key, row["request_hash"], row["status_code"], json.loads(row["body"]))
 
+    async def staff_seen(self, after_position: int = 0, *, limit: int = STAFF_SCAN_LIMIT) -> StaffSeen:
+        staff = json.dumps(sorted(STAFF_ROLES))
+        async with self._db.reading() as conn:  # no append runs between the two statements
+            async with conn.execute(_PAGE, (after_position, after_position, limit)) as cursor:
+                read, last = await cursor.fetchone() or (0, after_position)
+            async with conn.execute(_STAFF_IN, (after_position, last, staff)) as cursor:
+                actors = frozenset(row[0] for row in await cursor.fetchall() if row[0])
+        return StaffSeen(actors, last, read < limit)
+
     async def _select(self, where: str, params: tuple[Any, ...]) -> list[Event]:
         sql = f"SELECT position, event_id, stream_id, version, type, data, metadata, occurred_at FROM events {where}"
         async with self._db.reading() as conn, conn.execute(sql, params) as cursor:
@@ -190,3 +206,16 @@ class SqliteEventStore:
             )
             for r in rows
         ]
+
+
+# Both range scans of the primary key (position): only the events after the given position are read.
+_PAGE = """
+SELECT count(*), coalesce(max(position), ?)
+  FROM (SELECT position FROM events WHERE position > ? ORDER BY position LIMIT ?)
+"""
+_STAFF_IN = """
+SELECT DISTINCT json_extract(metadata, '$.actor') FROM events
+ WHERE position > ? AND position <= ?
+   AND EXISTS (SELECT 1 FROM json_each(metadata, '$.roles') AS role
+                WHERE role.value IN (SELECT value FROM json_each(?)))
+"""

@@ -18,7 +18,9 @@ from ticket_workflow import (
     NotPermitted,
     Rejection,
     TicketAlreadyExists,
+    TicketClosed,
     TicketNotFound,
+    UnknownAssignee,
     VersionConflict,
 )
 from ticket_workflow.data import is_unsafe_text
@@ -50,6 +52,8 @@ REJECTION_STATUS: dict[type[Rejection], int] = {
     TicketAlreadyExists: 409,
     NotEnabled: 409,
     VersionConflict: 409,
+    TicketClosed: 409,
+    UnknownAssignee: 422,
 }
 
 
@@ -109,7 +113,7 @@ _DESCRIPTIONS = {
     401: "Missing, invalid or expired token",
     403: "Role may not do this, or the customer does not own the ticket",
     404: "Unknown ticket",
-    409: "Transition not enabled in the current state, or version conflict",
+    409: "Transition not enabled in the current state, version conflict, or the ticket is closed",
     413: "Request body too large",
     422: "Invalid request (body, parameter or header): `field` names it",
     500: "Unexpected error (a bug): `internal_error`",
@@ -130,7 +134,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Rejection)
     async def _rejection(request: Request, exc: Rejection) -> JSONResponse:
-        field = exc.field if isinstance(exc, InvalidData) else None
+        field = (
+            exc.field if isinstance(exc, InvalidData) else "data.assignee" if isinstance(exc, UnknownAssignee) else None
+        )
         return error_response(request, status_of(exc), exc.code, exc.message, field)
 
     @app.exception_handler(AuthUnavailable)
@@ -149,7 +155,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in first.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):  # where it was; a field may be named "body"
+            loc = loc[1:]
         field = ".".join(loc) or None
         if first.get("type") == "json_invalid":
             return error_response(request, 400, "malformed_json", f"request body is not valid JSON: {first['msg']}")

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .definition import SUPPORT_TICKET
 from .events import Event
+from .roles import is_staff
+
+# The roles that make whoever presents one staff: agent and every role inheriting it (supervisor, admin).
+STAFF_ROLES: frozenset[str] = frozenset(r.name for r in SUPPORT_TICKET.roles if is_staff(SUPPORT_TICKET, [r.name]))
+# Most events one ``staff_seen`` call reads: a first scan of a large store is a series of bounded statements.
+STAFF_SCAN_LIMIT = 50_000
 
 
 class ConcurrencyConflict(Exception):
@@ -40,6 +47,15 @@ class RecordedResponse:
     request_hash: str
     status_code: int
     body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StaffSeen:
+    """Who acted with a staff role (``metadata.roles`` holding one of :data:`STAFF_ROLES`) in a range of events."""
+
+    actors: frozenset[str]
+    position: int  # the last position read: the next call continues after it
+    caught_up: bool  # fewer events than the limit were left: nothing after ``position`` was committed yet
 
 
 class EventStore(Protocol):
@@ -80,4 +96,10 @@ class EventStore(Protocol):
 
     async def recorded_response(self, actor: str, key: str) -> RecordedResponse | None:
         """The response stored with an earlier request of ``actor`` that carried idempotency ``key``."""
+        ...
+
+    async def staff_seen(self, after_position: int = 0, *, limit: int = STAFF_SCAN_LIMIT) -> StaffSeen:
+        """The ``metadata.actor`` of every event after ``after_position`` whose ``metadata.roles`` hold a staff
+        role, reading at most ``limit`` events in position order (the position index: a call reads only what
+        is newer). ``position`` is the last position read (``after_position`` when there was none)."""
         ...

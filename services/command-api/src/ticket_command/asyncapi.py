@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ticket_eventstore.stream import FIELDS
-from ticket_workflow import CREATED, SUPPORT_TICKET, EventMetadata
-from ticket_workflow.data import DATA_SCHEMAS, CreateTicketData
+from ticket_workflow import CREATED, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET, EventMetadata
+from ticket_workflow.data import DATA_SCHEMAS, ConversationData, CreateTicketData
 
 VERSION = "1.0.0"
 
@@ -52,8 +52,19 @@ def document(stream: str) -> dict[str, Any]:
     }
 
 
+# Events of a ticket's conversation: beside the net, they leave the marking as it is.
+_CONVERSATION = {
+    REPLY_ADDED: "A public reply was added to the ticket's conversation (by the requester or by staff)",
+    NOTE_ADDED: "An internal note was added by staff; subscribers must never show it to customers",
+}
+
+
 def _event_types() -> list[tuple[str, str]]:
-    return [(CREATED, "A ticket was created"), *((t.event_type, t.description) for t in SUPPORT_TICKET.transitions)]
+    return [
+        (CREATED, "A ticket was created"),
+        *((t.event_type, t.description) for t in SUPPORT_TICKET.transitions),
+        *_CONVERSATION.items(),
+    ]
 
 
 def _message(event_type: str, summary: str) -> dict[str, Any]:
@@ -98,6 +109,8 @@ def _entry_schema(event_type: str) -> dict[str, Any]:
 def _data_schema(event_type: str) -> dict[str, Any]:
     if event_type == CREATED:
         schema, always = CreateTicketData.model_json_schema(), ["subject", "description", "priority", "requester"]
+    elif event_type in _CONVERSATION:
+        schema, always = ConversationData.model_json_schema(), ["body"]
     else:
         transition = next(t.name for t in SUPPORT_TICKET.transitions if t.event_type == event_type)
         schema, always = DATA_SCHEMAS[transition].model_json_schema(), ["assignee"] if transition == "assign" else []

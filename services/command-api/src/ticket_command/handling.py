@@ -3,6 +3,9 @@
 Works with any :class:`~ticket_workflow.ports.EventStore` (PostgreSQL, or the embedded SQLite twin). Races
 are settled by the store: the append names the version the decision was made on, and a stale decision gets
 :class:`~ticket_workflow.ports.ConcurrencyConflict` (409) with nothing written.
+
+Transitions, replies and notes all take the same path: replay (Idempotency-Key), load, decide, check what only
+the application can check (an assignee must be known staff: :mod:`.staff`), append, answer.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from ticket_workflow import (
     CreateTicket,
     EventMetadata,
     FireTransition,
+    NewEvent,
+    PostMessage,
     Rejection,
     TicketState,
+    UnknownAssignee,
     decide,
     evolve,
     record,
@@ -28,7 +34,10 @@ from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKe
 
 from .idempotency import IdempotentRequest, KeyReused
 from .models import TicketChange
+from .staff import StaffDirectory
 from .tickets import TicketStates
+
+Command = CreateTicket | FireTransition | PostMessage
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class CommandService:
         self.clock = clock
         self.new_id = new_id
         self.tickets = TicketStates(store, capacity=cached_tickets)
+        self.staff = StaffDirectory(store)
 
     async def create_ticket(self, data: dict[str, Any] | None, context: RequestContext) -> CommandResult:
         if (replay := await self._replay(context)) is not None:
@@ -88,6 +98,29 @@ class CommandService:
         )
         return await self._settled(context, self._execute(state, command, context, status_code=200))
 
+    async def post_message(
+        self,
+        ticket_id: str,
+        data: dict[str, Any],
+        *,
+        internal: bool,
+        expected_version: int | None,
+        context: RequestContext,
+    ) -> CommandResult:
+        """A public reply (``ReplyAdded``) or, with ``internal``, a staff-only note (``InternalNoteAdded``)."""
+        if (replay := await self._replay(context)) is not None:
+            return replay
+        state = await self.tickets.load(ticket_id)
+        command = PostMessage(
+            ticket_id=ticket_id,
+            actor=context.actor,
+            at=self.clock(),
+            data=data,
+            internal=internal,
+            expected_version=expected_version,
+        )
+        return await self._settled(context, self._execute(state, command, context, status_code=200))
+
     async def _settled(self, context: RequestContext, attempt: Awaitable[CommandResult]) -> CommandResult:
         """Run ``attempt``; if it is refused while a concurrent request with the same key won, answer what that
         request answered (a retry racing its original must not see the original's effect as a conflict)."""
@@ -102,12 +135,13 @@ class CommandService:
     async def _execute(
         self,
         state: TicketState | None,
-        command: CreateTicket | FireTransition,
+        command: Command,
         context: RequestContext,
         *,
         status_code: int,
     ) -> CommandResult:
         decided = decide(state, command)
+        await self._check_assignee(command, decided)
         version = state.version if state else 0
         metadata = EventMetadata(
             actor=context.actor.sub,
@@ -136,7 +170,21 @@ class CommandService:
             command.ticket_id, version, events, response=self._response(context, status_code, body)
         )
         self.tickets.remember(after)
+        self.staff.saw(context.actor)
         return CommandResult(status_code, {**body, "position": stored[-1].position})
+
+    async def _check_assignee(self, command: Command, decided: list[NewEvent]) -> None:
+        """An accepted ``assign`` may name the caller (the default) or a known staff member, nobody else.
+
+        Checked after ``decide``: a caller who may not assign at all, or a ticket that cannot be assigned now,
+        gets that answer first, and the directory is consulted only for a command that would otherwise pass.
+        """
+        if not isinstance(command, FireTransition) or command.transition != "assign":
+            return
+        for new in decided:
+            assignee = new.data.get("assignee")
+            if assignee is not None and assignee != command.actor.sub and not await self.staff.knows(assignee):
+                raise UnknownAssignee(assignee)
 
     def _response(self, context: RequestContext, status_code: int, body: dict[str, Any]) -> RecordedResponse | None:
         if context.idempotency is None:

@@ -7,7 +7,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ticket_workflow import Actor, TicketState, seed_view
-from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT, Text
+from ticket_workflow.data import DATA_SCHEMAS, SHORT_TEXT, ConversationData, Text
 
 AGGREGATE_ID = Field(min_length=1, max_length=SHORT_TEXT, description="The ticket id returned by create.")
 EXPECTED_VERSION = Field(
@@ -34,6 +34,13 @@ def transition_request_model(transition: str) -> type[TransitionRequest]:
         data=(cast(Any, DATA_SCHEMAS[transition] | None), Field(None, description=f"Optional data of {transition!r}.")),
     )
     return model
+
+
+class MessageRequest(ConversationData):
+    """Body of ``POST /api/support-ticket/{id}/replies`` and ``.../notes``: the workflow's own schema of a
+    message (1 to 10,000 characters once trimmed), plus the optional version check. Unknown fields are refused."""
+
+    expected_version: int | None = EXPECTED_VERSION
 
 
 class TicketChange(BaseModel):

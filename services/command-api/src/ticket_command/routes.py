@@ -7,16 +7,16 @@ import uuid
 from typing import Annotated, Any, cast
 
 import orjson
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header, Path, Request
 from fastapi.responses import Response
 
 from ticket_service.errors import documented
-from ticket_workflow import SUPPORT_TICKET
-from ticket_workflow.data import CreateTicketData
+from ticket_workflow import NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET
+from ticket_workflow.data import SHORT_TEXT, CreateTicketData, Text
 
 from .handling import CommandResult, RequestContext
 from .idempotency import HEADER, KEY_PATTERN, idempotent_request
-from .models import TicketChange, TransitionRequest, transition_request_model
+from .models import MessageRequest, TicketChange, TransitionRequest, transition_request_model
 from .runtime import runtime_of
 from .security import CurrentActor
 
@@ -48,12 +48,14 @@ ERROR_CODES: dict[int, dict[str, str]] = {
     409: {
         "transition_not_enabled": "transition 'start_work' is not enabled: the ticket is in 'new'",
         "version_conflict": "expected the ticket at version 5, it is at 1; reload and retry",
+        "ticket_closed": "ticket '0b9c…' is closed: reopen it to write to it again",
     },
     405: {"method_not_allowed": "Method Not Allowed"},
     413: {"body_too_large": "request body exceeds 65536 bytes"},
     422: {
         "invalid_request": "data.note: String should have at most 2000 characters",
         "invalid_data": "data.note: String should have at most 2000 characters",
+        "unknown_assignee": "no staff member 'erin' is known: pick someone from the staff directory (GET /api/people)",
         "idempotency_key_reused": "Idempotency-Key 'k1' was already used with a different request; use a new key",
         "invalid_idempotency_key": "Idempotency-Key: 1 to 255 printable characters",
     },
@@ -64,15 +66,28 @@ ERROR_CODES: dict[int, dict[str, str]] = {
         "auth_unavailable": "the identity provider's keys cannot be fetched: timed out",
     },
 }
+
+
+def _errors_except(*left_out: str) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI responses of a route that can answer every code of ``ERROR_CODES`` but ``left_out``."""
+    codes = {
+        status: kept
+        for status, named in ERROR_CODES.items()
+        if (kept := {code: message for code, message in named.items() if code not in left_out})
+    }
+    return documented(*codes, codes=codes)
+
+
+# Only an assign names an assignee; only a public reply is refused on a closed ticket.
+ASSIGN_ERRORS = _errors_except("ticket_closed")
+TRANSITION_ERRORS = _errors_except("ticket_closed", "unknown_assignee")
+# A message is no transition: it is never "not enabled", only refused on a closed ticket (replies).
+REPLY_ERRORS = _errors_except("transition_not_enabled", "unknown_assignee")
+NOTE_ERRORS = _errors_except("transition_not_enabled", "unknown_assignee", "ticket_closed")
 # There is no ticket yet to miss, to race on, or to own when creating one.
-_NOT_ON_CREATE = {"ticket_not_found", "transition_not_enabled", "version_conflict"}
-CREATE_ERROR_CODES = {
-    status: kept
-    for status, codes in ERROR_CODES.items()
-    if (kept := {code: message for code, message in codes.items() if code not in _NOT_ON_CREATE})
-}
-COMMAND_ERRORS = documented(*ERROR_CODES, codes=ERROR_CODES)
-CREATE_ERRORS = documented(*CREATE_ERROR_CODES, codes=CREATE_ERROR_CODES)
+CREATE_ERRORS = _errors_except(
+    "ticket_not_found", "transition_not_enabled", "version_conflict", "ticket_closed", "unknown_assignee"
+)
 
 
 def _success(status: int, description: str) -> dict[int | str, dict[str, object]]:
@@ -81,7 +96,8 @@ def _success(status: int, description: str) -> dict[int | str, dict[str, object]
 
 
 def command_router() -> APIRouter:
-    """``POST /api/support-ticket`` and ``POST /api/{transition}`` for each transition of the net."""
+    """``POST /api/support-ticket``, ``POST /api/{transition}`` for each transition of the net, and the
+    conversation: ``POST /api/support-ticket/{id}/replies`` and ``.../notes``."""
     router = APIRouter(prefix="/api", tags=["commands"])
     router.add_api_route(
         "/support-ticket",
@@ -98,11 +114,34 @@ def command_router() -> APIRouter:
             _transition_handler(transition.name),
             methods=["POST"],
             response_model=TicketChange,
-            responses={**_success(200, "The transition fired"), **COMMAND_ERRORS},
+            responses={
+                **_success(200, "The transition fired"),
+                **(ASSIGN_ERRORS if transition.name == "assign" else TRANSITION_ERRORS),
+            },
             summary=transition.description,
             description=f"Fires `{transition.name}`; records a `{transition.event_type}` event.",
             operation_id=f"fire_{transition.name}",
         )
+    router.add_api_route(
+        "/support-ticket/{ticket_id}/replies",
+        post_reply,
+        methods=["POST"],
+        response_model=TicketChange,
+        responses={**_success(200, "The reply was added"), **REPLY_ERRORS},
+        summary="Reply in the ticket's conversation",
+        description=f"Records a `{REPLY_ADDED}` event; the marking is unchanged. The requester or staff; not on "
+        "a closed ticket (409 `ticket_closed`: reopen it first).",
+    )
+    router.add_api_route(
+        "/support-ticket/{ticket_id}/notes",
+        post_note,
+        methods=["POST"],
+        response_model=TicketChange,
+        responses={**_success(200, "The note was added"), **NOTE_ERRORS},
+        summary="Add an internal note (staff only)",
+        description=f"Records an `{NOTE_ADDED}` event, never shown to customers; the marking is unchanged. Staff "
+        "only (a customer gets 403 `forbidden`); allowed in every place, closed included.",
+    )
     return router
 
 
@@ -137,6 +176,47 @@ def _transition_handler(transition: str) -> Any:
 
     fire.__name__ = f"fire_{transition}"
     return fire
+
+
+TicketId = Annotated[Text, Path(min_length=1, max_length=SHORT_TEXT, description="The ticket id (`aggregate_id`).")]
+
+
+async def post_reply(
+    request: Request,
+    ticket_id: TicketId,
+    body: MessageRequest,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    return await _post_message(request, ticket_id, body, actor, idempotency_key, internal=False)
+
+
+async def post_note(
+    request: Request,
+    ticket_id: TicketId,
+    body: MessageRequest,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    return await _post_message(request, ticket_id, body, actor, idempotency_key, internal=True)
+
+
+async def _post_message(
+    request: Request, ticket_id: str, body: MessageRequest, actor: Any, key: str | None, *, internal: bool
+) -> Response:
+    context = _context(request, actor, key, body.model_dump(mode="json", exclude_unset=True))
+    result = (
+        await runtime_of(request)
+        .commands()
+        .post_message(
+            ticket_id,
+            {"body": body.body},
+            internal=internal,
+            expected_version=body.expected_version,
+            context=context,
+        )
+    )
+    return _answer(result)
 
 
 def _context(request: Request, actor: Any, key: str | None, sent: Any) -> RequestContext:
