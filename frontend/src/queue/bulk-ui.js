@@ -193,7 +193,7 @@ export class BulkActions {
     await runBulk(tickets, async (t) => {
       const answer = await api.fireTransition(transition, t.aggregate_id, data, t.version, api.newIdempotencyKey());
       // An own change keeps a ticket read if it was read before.
-      unread.ownChange(t.aggregate_id, t.version, answer.version);
+      unread.ownChange(t, answer.version);
       return answer;
     }, {
       concurrency: BULK_CONCURRENCY,

@@ -299,31 +299,36 @@ def test_bulk_assign_then_close_shows_each_tickets_outcome(window: Callable[...,
 def test_unread_marker_follows_other_peoples_changes(window: Callable[..., HelpDesk], ui_base_url: str) -> None:
     tag = uuid.uuid4().hex[:8]
     api = Api(ui_base_url, f"ann-{tag}", "agent")
-    ticket_id = api.ticket(f"Unread check {tag}", f"rob-{tag}")
-    person = _staff(window, tag)
-    row = f"tr[data-ticket-id='{ticket_id}']"
+    history = api.ticket(f"Unread history {tag}", f"rob-{tag}")
+    person = _staff(window, tag)  # the agent's markers start with this first sign-in
     _queue(person, f"/queue?q={tag}")
     person.live()
-    assert "Unread" in person.text(f"{row} a"), "a ticket never opened is unread"
+    assert not person.all(f"tr[data-ticket-id='{history}'] [data-unread]"), "history before the first sign-in"
+
+    # A ticket opened by someone else arrives live, unread.
+    ticket_id = api.ticket(f"Unread check {tag}", f"rob-{tag}")
+    row = f"tr[data-ticket-id='{ticket_id}']"
+    person.wait(lambda d: person.all(f"{row} [data-unread]"), LIVE, "a new ticket arrives unread")
+    marker = person.find(f"{row} [data-unread]")
+    assert marker.text.strip().lower() == "unread", "said in words, not only by colour"
+    assert "is-unread" in person.attr(row, "class")
     person.click(f"{row} a")
     person.find(".ticket-head")
     person.d.back()
     person.find(row)
     person.wait(lambda d: not person.all(f"{row} [data-unread]"), message="read after opening")
-    assert "is-unread" not in (person.attr(row, "class") or "")
+    assert "is-unread" not in person.attr(row, "class")
 
     # Another agent changes it: the open queue marks it unread again, live.
     api.fire("assign", ticket_id, assignee=api.user)
     person.wait(lambda d: person.all(f"{row} [data-unread]"), LIVE, "unread again after another's change")
-    marker = person.find(f"{row} [data-unread]")
-    assert marker.text.strip().lower() == "unread", "said in words, not only by colour"
     person.shot("49-unread")
     person.click(f"{row} a")
     person.find(".ticket-head")
     person.go(f"/queue?q={tag}")
     person.find(row)
     person.wait(lambda d: not person.all(f"{row} [data-unread]"), message="read after opening again")
-    # The browser remembers it per user: the next session of the same person still has it read.
+    # The browser remembers it per user: a reload still has it read.
     person.d.refresh()
     person.find(row)
     person.find(".results[aria-busy=false]")
