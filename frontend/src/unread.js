@@ -1,6 +1,6 @@
 // Unread markers: the last version of each ticket this user has seen, kept in localStorage per user. A ticket
 // whose version is above the one seen is unread; one never opened is unread if it changed after this user's
-// markers started (the first time this browser showed them a list), so a first sign-in does not flag the whole
+// markers started (their first sign-in in this browser), so a first sign-in does not flag the whole
 // history. The ticket page may call markSeen(id, version) when it shows a ticket; main.js does the same when a
 // ticket route opens and for live changes of the ticket on screen, so the person's own changes never make a
 // ticket unread.
