@@ -484,3 +484,29 @@ def test_a_long_unbroken_subject_does_not_widen_the_page(
             assert sizes[0] <= sizes[1] + 1, f"{role} at {width}px: the page scrolls sideways ({sizes})"
             assert sizes[2] <= sizes[1], f"{role} at {width}px: the heading is wider than the window ({sizes})"
             d.d.quit()
+
+
+def test_the_new_ticket_form_keeps_a_draft_counts_and_sends_with_cmd_enter(
+    desk: Callable[..., HelpDesk],  # noqa: F811
+) -> None:
+    tag = random_suffix()
+    customer = desk("customer")
+    customer.sign_in(f"sol-{tag}", "customer")
+    customer.go("/new")
+    subject = customer.find("form#new-ticket [name=subject]")
+    assert customer.text("form#new-ticket .field[data-name=subject] [data-testid=counter]") == "0 / 200 characters"
+    subject.send_keys(f"Badge reader refuses my card {tag}")
+    customer.find("form#new-ticket [name=description]").send_keys("Since the new badges came.")
+    assert "Assign" not in _page_text(customer) and "agent" not in _page_text(customer).lower()
+    customer.d.refresh()
+    subject = customer.find("form#new-ticket [name=subject]")
+    customer.wait(lambda _: subject.get_attribute("value") == f"Badge reader refuses my card {tag}", message="draft")
+    assert customer.find("form#new-ticket [name=description]").get_attribute("value") == "Since the new badges came."
+    # In the description (a textarea, where Enter alone is a new line) Cmd+Enter sends.
+    customer.find("form#new-ticket [name=description]").send_keys(Keys.META, Keys.ENTER)
+    customer.wait(lambda d: "/ticket/" in d.current_url, message="Cmd+Enter opened the ticket")
+    customer.find(".conversation .message")
+    customer.go("/new")
+    subject = customer.find("form#new-ticket [name=subject]")
+    assert subject.get_attribute("value") == "", "an opened ticket clears the form's draft"
+    assert customer.console_errors() == []
