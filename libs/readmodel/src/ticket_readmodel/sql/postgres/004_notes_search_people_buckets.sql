@@ -44,7 +44,7 @@ $$;
 -- Created and resolved tickets per quarter hour (UTC): every real UTC offset is a multiple of 15 minutes, so
 -- the stats fold them into the days of any time zone. Replaces daily_stats (days in UTC only).
 CREATE TABLE stats_buckets (
-    bucket   timestamptz PRIMARY KEY CHECK (extract(epoch FROM bucket) % 900 = 0),
+    bucket   timestamptz PRIMARY KEY CHECK (extract(epoch FROM bucket)::numeric % 900 = 0),
     created  integer     NOT NULL DEFAULT 0,
     resolved integer     NOT NULL DEFAULT 0
 );
