@@ -2,10 +2,11 @@
 
 Follow a request from the route inward:
 
-- ``routes``       thin HTTP handlers: create a ticket, fire each of the 9 transitions
+- ``routes``       thin HTTP handlers: create a ticket, fire each of the 9 transitions, reply, add a note
 - ``security``     bearer token -> :class:`~ticket_workflow.Actor`
 - ``handling``     the application service: load the ticket, decide, record, append (with idempotency)
 - ``idempotency``  Idempotency-Key: request fingerprints and replays
+- ``staff``        who may be named as an assignee: staff seen in the events, caught up from the store
 - ``models``       request and response bodies (the OpenAPI schemas)
 - ``runtime``      what the handlers need at request time, and how a host app provides it
 - ``health``       ``/health`` and ``/ready``
