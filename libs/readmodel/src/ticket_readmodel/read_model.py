@@ -48,9 +48,13 @@ class TicketQuery(BaseModel):
     text: str | None = Field(
         None,
         description="Case-insensitive substring of the requester, assignee, subject, description or public "
-        "conversation, or a prefix of the ticket id (a leading '#' ignored).",
+        "conversation, or a prefix of the ticket id (a leading '#' ignored; ids are lower-case).",
     )
-    include_notes: bool = Field(False, description="`text` matches staff-only text too (staff searches only).")
+    include_notes: bool = Field(
+        False,
+        description="`text` matches the internal notes and the escalation reason too. For staff only: a customer "
+        "whose search matched staff-only text would learn, from the mere result, what it says.",
+    )
     sort: Sort = "-created"
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = None

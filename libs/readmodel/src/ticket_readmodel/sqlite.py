@@ -2,6 +2,8 @@
 
 One :class:`~ticket_eventstore.sqlite.SqliteDatabase` serialises every operation, so the checkpoint needs no
 row lock: a projection transaction runs alone. Times are stored as UTC ISO 8601 text, which sorts in time order.
+The list's search goes through an FTS5 ``trigram`` index of the tickets' search columns, kept in step by triggers.
+The schema is versioned in ``rm_schema`` (:data:`MIGRATIONS`); ``migrate`` upgrades a file in place.
 """
 
 from __future__ import annotations
