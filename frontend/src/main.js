@@ -195,6 +195,7 @@ router.fallback(() => {
 
 /** While a ticket is on screen, this user has seen it: at the version it opened with and every live change. */
 function watchSeen(id) {
+  if (!auth.isStaff()) return () => {}; // the markers are the agent console's
   let stopped = false;
   api.getTicket(id).then((t) => {
     if (!stopped && t) unread.markSeen(t.aggregate_id, t.version);
