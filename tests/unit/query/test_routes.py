@@ -71,7 +71,8 @@ async def test_a_ticket_as_its_requester_sees_it(client: httpx.AsyncClient, tick
     }
     assert body["enabled_transitions"] == ["close"]
     assert body["available_transitions"] == []  # a customer may not close
-    assert (body["message_count"], body["subject"], body["assignee"]) == (3, "Printer on fire", "bob")  # with the resolution
+    # The conversation: the question, the answer and the resolution.
+    assert (body["message_count"], body["subject"], body["assignee"]) == (3, "Printer on fire", "bob")
     assert "x-request-id" in answer.headers
     agent = (await client.get(f"/api/support-ticket/{printer.ticket_id}", headers=BOB)).json()
     assert agent["available_transitions"] == ["close"]
