@@ -132,6 +132,7 @@ export function createConversation({ id, staff, me, drafts, onSent, openAction }
     } catch (err) {
       showFormError(form, errorArea, err, { staff });
       if (err.field !== 'body' && err.field !== 'data.message') textarea.focus();
+      if (err.status === 409) onSent(null, null); // closed or moved on meanwhile: show the ticket as it is now
     } finally {
       submit.disabled = false;
       drawComposer();
