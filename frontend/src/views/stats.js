@@ -61,7 +61,8 @@ export function renderStats(root, ctx, schema) {
   }
 
   function kpi(label, value, id) {
-    return h('div', { class: 'kpi', dataset: { kpi: id } }, h('p', { class: 'kpi-value' }, value), h('p', { class: 'kpi-label' }, label));
+    // The label comes first for screen readers; the figure shows on top.
+    return h('dl', { class: 'kpi', dataset: { kpi: id } }, h('dt', { class: 'kpi-label' }, label), h('dd', { class: 'kpi-value' }, value));
   }
 
   function draw(stats) {

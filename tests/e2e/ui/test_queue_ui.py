@@ -8,8 +8,10 @@ import json
 import urllib.request
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -336,16 +338,29 @@ def test_unread_marker_follows_other_peoples_changes(window: Callable[..., HelpD
     assert person.console_errors() == []
 
 
-def test_stats_say_which_time_zone_their_days_are_in(window: Callable[..., HelpDesk]) -> None:
+def test_stats_count_days_in_the_viewers_time_zone(window: Callable[..., HelpDesk], ui_base_url: str) -> None:
     tag = uuid.uuid4().hex[:8]
+    # A zone whose date differs from UTC's right now: eleven hours behind in the UTC morning, fourteen ahead later.
+    now = datetime.now(UTC)
+    zone = "Pacific/Pago_Pago" if now.hour < 10 else "Pacific/Kiritimati"
+    local_day = now.astimezone(ZoneInfo(zone)).date().isoformat()
+    assert local_day != now.date().isoformat()
+    Api(ui_base_url, f"ann-{tag}", "agent").ticket(f"Stats zone {tag}", f"rob-{tag}")
     person = _staff(window, tag)
-    person.d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Pacific/Auckland"})
+    person.d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
     person.go("/stats")
-    zone = person.find("#stats-zone")
-    assert "Pacific/Auckland" in zone.text
-    assert zone.get_attribute("data-zone") == "Pacific/Auckland"
+    label = person.find("#stats-zone")
+    assert zone in label.text
+    assert label.get_attribute("data-zone") == zone
     sent = person.d.execute_script(
         "return performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('/api/stats?'))"
     )
-    assert any("tz=Pacific%2FAuckland" in url for url in sent), sent
+    assert any(f"tz={zone.replace('/', '%2F')}" in url for url in sent), sent
+    # The ticket opened a moment ago is counted on today's date in that zone, not on UTC's.
+    days = person.d.execute_script(
+        "return [...document.querySelectorAll('[aria-labelledby=per-day-title] .chart-data tbody th')]"
+        ".map((th) => th.textContent)"
+    )
+    assert days and days[-1] == local_day, days
+    person.shot("50-stats-zone")
     assert person.console_errors() == []
