@@ -56,5 +56,6 @@ test('refusals read as plain reasons', () => {
     'Not in a state that allows it: it is assigned.');
   assert.match(refusalReason({ code: 'version_conflict', message: 'x' }), /changed it since/);
   assert.match(refusalReason({ code: 'unknown_assignee', message: 'x' }), /not a known staff member/);
+  assert.equal(refusalReason({ code: 'unknown_assignee', message: 'x' }, {}, { assignee: 'zed' }), 'zed is not a known staff member.');
   assert.equal(refusalReason({ code: 'something_else', message: 'The server said so.' }), 'The server said so.');
 });

@@ -210,7 +210,7 @@ export class BulkActions {
           refused += 1;
           li.classList.add('refused');
           outcome.textContent = 'Refused';
-          li.append(h('span', { class: 'reason' }, refusalReason(r.error, r.item)));
+          li.append(h('span', { class: 'reason' }, refusalReason(r.error, r.item, data)));
         }
       },
     });

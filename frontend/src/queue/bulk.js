@@ -42,10 +42,10 @@ function placeName(place) {
 }
 
 /**
- * The plain reason a command was refused for one ticket, from the API's error {code, message, status}
- * and the ticket as the queue showed it.
+ * The plain reason a command was refused for one ticket, from the API's error {code, message, status},
+ * the ticket as the queue showed it and the data sent (e.g. {assignee}).
  */
-export function refusalReason(error, ticket = {}) {
+export function refusalReason(error, ticket = {}, data = {}) {
   const code = error && error.code;
   const message = (error && error.message) || 'The server refused it.';
   switch (code) {
@@ -57,7 +57,7 @@ export function refusalReason(error, ticket = {}) {
     case 'version_conflict':
       return 'Someone changed it since the list was loaded; reload and try again.';
     case 'unknown_assignee':
-      return 'That person is not a known staff member.';
+      return data.assignee ? `${data.assignee} is not a known staff member.` : 'That person is not a known staff member.';
     case 'forbidden':
     case 'not_ticket_owner':
       return 'Your role may not do this.';
