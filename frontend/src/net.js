@@ -188,12 +188,16 @@ export function renderNet(schema, { state = null, enabled = [], available = [], 
         dataset: { transition: n.id },
         role: clickable ? 'button' : null,
         tabindex: clickable ? 0 : null,
-        'aria-label': clickable ? `${humanize(n.id)} (open its form)` : null,
+        // The accessible name is the visible label; the <title> (its description) says what a click does.
+        'aria-label': clickable ? humanize(n.id) : null,
         'aria-hidden': clickable ? null : 'true',
       },
-      s('title', null, `${humanize(n.id)}: ${n.data.description || ''}${roles ? ` — roles: ${roles}` : ''}${on ? ' — enabled now' : ''}`),
+      s('title', null, `${humanize(n.id)}: ${n.data.description || ''}${roles ? ` — roles: ${roles}` : ''}${on ? ' — enabled now' : ''}${clickable ? ' — opens its form' : ''}`),
       s('rect', { x: n.x - TW / 2, y: n.y - TH / 2, width: TW, height: TH, rx: 3, class: 'transition-shape' }));
-      labelLines(n.id).forEach((line, i) => group.append(s('text', { x: n.x, y: n.y - TH / 2 - 8 - (labelLines(n.id).length - 1 - i) * 13, class: 'label' }, line)));
+      // One <text> of lines (a space between them), so its text reads as the name it shows: "Request info".
+      const lines = labelLines(n.id);
+      group.append(s('text', { x: n.x, y: n.y - TH / 2 - 8 - (lines.length - 1) * 13, class: 'label' },
+        lines.map((line, i) => s('tspan', { x: n.x, dy: i ? 13 : 0 }, i < lines.length - 1 ? `${line} ` : line))));
       if (clickable) {
         group.addEventListener('click', () => onFire(n.id));
         group.addEventListener('keydown', (ev) => {

@@ -1,0 +1,141 @@
+"""axe-core on every page of the web UI, as each role sees it, in a real Chromium: no serious or critical
+violation anywhere (WCAG 2.x A and AA rules and axe's best practices).
+
+axe-core is pinned in ``tools/axe/package-lock.json`` and installed by ``make ui-tools`` (part of ``make test``).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.e2e.ui.test_ui import HelpDesk, desk  # noqa: F401 (the fixture is used by name)
+from tests.support.ids import random_suffix
+
+AXE = Path(__file__).resolve().parents[3] / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']})
+  .then((result) => done(result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + n.failureSummary),
+  }))))
+  .catch((error) => done([{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]));
+"""
+
+
+def _api(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"{base}{path}", json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return dict(json.loads(response.read()))
+
+
+def _token(base: str, user: str, role: str) -> str:
+    return str(_api(base, "/api/debug/token", {"sub": user, "roles": [role]})["token"])
+
+
+class Audit:
+    """Runs axe on the page a desk shows once it has settled, and keeps what it found per page."""
+
+    def __init__(self) -> None:
+        self.source = AXE.read_text()
+        self.found: dict[str, list[dict[str, Any]]] = {}
+        self.pages = 0
+
+    def check(self, desk: HelpDesk, page: str, ready_css: str) -> None:
+        desk.find(ready_css)
+        desk.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, ".state-loading"), message=f"{page} loaded")
+        desk.d.execute_script(self.source)
+        violations = desk.d.execute_async_script(RUN_AXE)
+        self.pages += 1
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        if blocking:
+            self.found[page] = blocking
+
+
+@pytest.fixture
+def seeded(ui_base_url: str) -> dict[str, str]:
+    """A customer's ticket that an agent has assigned, worked on and written an internal note to."""
+    suffix = random_suffix()
+    customer, agent = f"ada-{suffix}", f"bob-{suffix}"
+    customer_token = _token(ui_base_url, customer, "customer")
+    agent_token = _token(ui_base_url, agent, "agent")
+    created = _api(
+        ui_base_url,
+        "/api/support-ticket",
+        {"subject": "Printer prints only blank pages", "description": "Since this morning.", "priority": "high"},
+        customer_token,
+    )
+    ticket = created["aggregate_id"]
+    _api(ui_base_url, "/api/assign", {"aggregate_id": ticket}, agent_token)
+    _api(ui_base_url, "/api/start_work", {"aggregate_id": ticket}, agent_token)
+    _api(ui_base_url, f"/api/support-ticket/{ticket}/replies", {"body": "Which model is it?"}, agent_token)
+    _api(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": "Toner supplier again?"}, agent_token)
+    return {"ticket": ticket, "customer": customer, "agent": agent}
+
+
+def test_no_serious_or_critical_violation_on_any_page(
+    desk: Callable[..., HelpDesk],  # noqa: F811
+    seeded: dict[str, str],
+) -> None:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make ui-tools` (npm ci in tools/axe)", pytrace=False)
+    audit = Audit()
+    ticket = seeded["ticket"]
+
+    anonymous = desk("anonymous")
+    anonymous.go("/signin")
+    audit.check(anonymous, "sign in", "#signin-user")
+
+    customer = desk("customer")
+    customer.sign_in(seeded["customer"], "customer")
+    customer.go("/tickets")
+    audit.check(customer, "customer: my tickets", "main h1")
+    customer.go("/new")
+    audit.check(customer, "customer: open a ticket", "main form")
+    customer.open_ticket(ticket)
+    audit.check(customer, "customer: ticket", ".ticket-head")
+    customer.go("/workflow")
+    audit.check(customer, "customer: workflow", "main h1")
+    customer.go("/ticket/does-not-exist")
+    audit.check(customer, "customer: missing ticket", "main h1")
+
+    agent = desk("agent")
+    agent.sign_in(seeded["agent"], "agent")
+    agent.go("/queue")
+    audit.check(agent, "agent: queue", "main h1")
+    agent.go("/queue?view=board")
+    audit.check(agent, "agent: board", "main h1")
+    agent.open_ticket(ticket)
+    audit.check(agent, "agent: ticket", ".ticket-head")
+    agent.go("/stats")
+    audit.check(agent, "agent: stats", "main h1")
+    agent.go("/new")
+    audit.check(agent, "agent: new ticket", "main form")
+    agent.go("/queue")
+    agent.find("main h1")
+    agent.d.find_element(By.TAG_NAME, "body").send_keys("?")
+    audit.check(agent, "agent: keyboard shortcuts", "[role=dialog]")
+    agent.d.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+    phone = desk("phone", 390, 844)
+    phone.sign_in(f"pat-{random_suffix()}", "supervisor")
+    phone.go("/queue?place=escalated")
+    audit.check(phone, "supervisor on a phone: escalated queue", "main h1")
+    phone.open_ticket(ticket)
+    audit.check(phone, "supervisor on a phone: ticket", ".ticket-head")
+
+    assert audit.pages == 14
+    assert not audit.found, "axe found serious or critical violations:\n" + json.dumps(audit.found, indent=2)
