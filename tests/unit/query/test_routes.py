@@ -308,3 +308,25 @@ async def test_live_changes_resume_after_a_position_and_respect_ownership(
     assert {c["aggregate_id"] for c in carol} == {tickets[1].ticket_id}
     resumed = await first(Actor("bob", frozenset({"agent"})), events[-2].position or 0, 1)
     assert resumed[0]["position"] == events[-1].position
+
+
+@pytest.mark.parametrize(
+    ("path", "request_parts", "field"),
+    [
+        ("/api/support-ticket", {"headers": {"X-Min-Position": "+0.0"}}, "X-Min-Position"),
+        ("/api/support-ticket", {"headers": {"X-Min-Position": "1.0"}}, "X-Min-Position"),
+        ("/api/support-ticket", {"params": {"min_position": "+1"}}, "min_position"),
+        ("/api/support-ticket", {"params": {"limit": "5.0"}}, "limit"),
+        ("/api/stats", {"params": {"days": "+3"}}, "days"),
+        ("/api/people", {"params": {"min_position": "0.0"}}, "min_position"),
+    ],
+)
+async def test_counts_and_positions_are_digits_only(
+    client: httpx.AsyncClient, path: str, request_parts: dict[str, dict[str, str]], field: str
+) -> None:
+    """The document says integer: ``1.0`` or ``+1`` is refused like any other non-integer, naming the field."""
+    headers = {**BOB, **request_parts.get("headers", {})}
+    answer = await client.get(path, headers=headers, params=request_parts.get("params"))
+    assert answer.status_code == 422, answer.text
+    assert (answer.json()["code"], answer.json()["field"]) == ("invalid_request", field)
+    assert (await client.get(path, headers={**BOB, "X-Min-Position": "0"}, params={"days": "3"})).status_code == 200

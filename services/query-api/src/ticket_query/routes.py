@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 from sse_starlette import EventSourceResponse
 
 from ticket_readmodel.read_model import (
@@ -57,6 +58,17 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def _digits(value: Any) -> Any:
+    """A count or position as a query parameter or header: plain ASCII digits only (pydantic alone would take
+    ``0.0`` or ``+1``, which the document's ``integer`` does not describe)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+DIGITS = BeforeValidator(_digits)
+
+
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries of the error responses of a query route (the shared error shape)."""
     responses = documented(*statuses)
@@ -92,9 +104,11 @@ def create_router(
     renderings = Renderings()
 
     MinPosition = Annotated[
-        int | None, Query(ge=0, description="Read-your-writes: wait until this global position is projected.")
+        int | None,
+        Query(ge=0, description="Read-your-writes: wait until this global position is projected."),
+        DIGITS,
     ]
-    MinPositionHeader = Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)]
+    MinPositionHeader = Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0), DIGITS]
 
     async def fresh_enough(min_position: MinPosition = None, x_min_position: MinPositionHeader = None) -> None:
         requested = max(min_position or 0, x_min_position or 0)
@@ -161,7 +175,7 @@ def create_router(
         priority: Annotated[str | None, Query(description=", ".join(PRIORITIES), json_schema_extra=LEVELS)] = None,
         q: Annotated[str | None, Query(max_length=200, description=TEXT_SEARCH)] = None,
         sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
-        limit: Annotated[int, Query(ge=1, le=100)] = 25,
+        limit: Annotated[int, Query(ge=1, le=100), DIGITS] = 25,
         cursor: str | None = None,
     ) -> Response:
         if place is not None and place not in SUPPORT_TICKET.place_names:
@@ -241,7 +255,7 @@ def create_router(
     @router.get("/stats", response_model=Stats, responses=errors(401, 403, 422, 503))
     async def stats(
         actor: Caller,
-        days: Annotated[int, Query(ge=1, le=366)] = 30,
+        days: Annotated[int, Query(ge=1, le=366), DIGITS] = 30,
         tz: Annotated[
             str,
             Query(
