@@ -1,5 +1,5 @@
 """Replies, internal notes and the staff directory of ``POST /api/assign``, through the real app with real JWTs,
-on the PostgreSQL store and on its embedded SQLite twin (the same answers on both)."""
+on the PostgreSQL store, on its SQLite twin, and in the embedded mode of ``make run``: the same answers on all."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from tests.unit.command.support import Desk, bearer, serving, settings
+from tests.unit.command.support import SECRET, Desk, bearer, serving, settings
 from ticket_command.app import create_app
+from ticket_embedded.app import create_app as create_embedded_app
+from ticket_embedded.settings import EmbeddedSettings
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_service.auth import AuthSettings
 from ticket_workflow.ports import EventStore
 
 ANSWER_KEYS = [
@@ -32,40 +36,57 @@ ANSWER_KEYS = [
 
 @dataclass
 class Backend:
-    """The store the tests read, and how to start one more command API instance on it."""
+    """The store the tests read, the app under test and, where a deployment can have several, how to start one
+    more command API instance on the same store."""
 
     store: EventStore
-    instance: Callable[[], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+    app: FastAPI
+    instance: Callable[[], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]] | None
 
 
-@pytest.fixture(params=["postgres", "sqlite"])
-def postgres_url(request: pytest.FixtureRequest) -> str | None:
-    """A fresh migrated PostgreSQL database, or None for the embedded SQLite twin."""
-    return request.getfixturevalue("migrated_url") if request.param == "postgres" else None
+@pytest.fixture(params=["postgres", "sqlite", "embedded"])
+def kind(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """Which store, with a fresh migrated PostgreSQL database for "postgres" (a sync fixture: it may ask for it)."""
+    return request.param, request.getfixturevalue("migrated_url") if request.param == "postgres" else None
 
 
 @pytest.fixture
-async def backend(postgres_url: str | None, tmp_path: Path) -> AsyncIterator[Backend]:
-    if postgres_url is not None:
-        url = postgres_url
+async def backend(kind: tuple[str, str | None], tmp_path: Path) -> AsyncIterator[Backend]:
+    name, url = kind
+    if url is not None:
         pool = await create_pool(url, max_size=4)
         try:
             # Each instance has its own pool, ticket cache and staff directory: another process, as far as it knows.
-            yield Backend(PostgresEventStore(pool), lambda: serving(create_app(settings(database_url=url))))
+            def instance() -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+                return serving(create_app(settings(database_url=url)))
+
+            yield Backend(PostgresEventStore(pool), create_app(settings(database_url=url)), instance)
         finally:
             await pool.close()
-    else:
-        db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    elif name == "sqlite":
+        db = await SqliteDatabase.open(str(tmp_path / "events.db"))
         try:
             store = await SqliteEventStore.create(db)
-            yield Backend(store, lambda: serving(create_app(settings(), store=store)))
+
+            def twin() -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+                return serving(create_app(settings(), store=store))
+
+            yield Backend(store, create_app(settings(), store=store), twin)
+        finally:
+            await db.close()
+    else:  # the whole system in one process on one SQLite file (`make run`): one process by design
+        path = str(tmp_path / "desk.db")
+        embedded = EmbeddedSettings(db_path=path, debug=False, auth=AuthSettings(secret=SECRET), frontend_dir=None)
+        db = await SqliteDatabase.open(path)  # a second connection, to read what the app wrote
+        try:
+            yield Backend(await SqliteEventStore.create(db), create_embedded_app(embedded), None)
         finally:
             await db.close()
 
 
 @pytest.fixture
 async def desk(backend: Backend) -> AsyncIterator[Desk]:
-    async with backend.instance() as client:
+    async with serving(backend.app) as client:
         yield Desk(client)
 
 
@@ -237,6 +258,8 @@ async def test_staff_who_acted_in_any_role_or_ticket_are_accepted(desk: Desk, ba
 
 
 async def test_a_colleague_who_acted_through_another_instance_is_found(desk: Desk, backend: Backend) -> None:
+    if backend.instance is None:
+        pytest.skip("the embedded mode is one process by design")
     ticket = await desk.ticket_in("new")
     # This instance reads the directory now: carol is unknown.
     assert (await assign(desk.client, ticket, desk.agent, "carol")).status_code == 422
