@@ -131,6 +131,7 @@ def command_router() -> APIRouter:
         summary="Reply in the ticket's conversation",
         description=f"Records a `{REPLY_ADDED}` event; the marking is unchanged. The requester or staff; not on "
         "a closed ticket (409 `ticket_closed`: reopen it first).",
+        operation_id="add_reply",
     )
     router.add_api_route(
         "/support-ticket/{ticket_id}/notes",
@@ -141,6 +142,7 @@ def command_router() -> APIRouter:
         summary="Add an internal note (staff only)",
         description=f"Records an `{NOTE_ADDED}` event, never shown to customers; the marking is unchanged. Staff "
         "only (a customer gets 403 `forbidden`); allowed in every place, closed included.",
+        operation_id="add_note",
     )
     return router
 
