@@ -176,14 +176,7 @@ router.route('/tickets', () => {
 });
 router.route('/new', () => renderNewTicket(main));
 router.route('/queue', withSchema(renderQueue, 'Ticket queue'));
-router.route('/ticket/:id', (ctx) => {
-  const cleanup = withSchema(renderTicket, 'Ticket')(ctx);
-  const stopSeen = watchSeen(ctx.params.id);
-  return () => {
-    stopSeen();
-    cleanup();
-  };
-});
+router.route('/ticket/:id', withSchema(renderTicket, 'Ticket'));
 router.route('/workflow', withSchema(renderWorkflow, 'Workflow'));
 router.route('/stats', withSchema(renderStats, 'Stats'));
 router.fallback(() => {
@@ -191,23 +184,6 @@ router.fallback(() => {
   return null;
 });
 
-// ---- unread markers --------------------------------------------------------------------------------------
-
-/** While a ticket is on screen, this user has seen it: at the version it opened with and every live change. */
-function watchSeen(id) {
-  if (!auth.isStaff()) return () => {}; // the markers are the agent console's
-  let stopped = false;
-  api.getTicket(id).then((t) => {
-    if (!stopped && t) unread.markSeen(t.aggregate_id, t.version);
-  }).catch(() => {}); // the page itself shows why the ticket cannot be read
-  const unsubscribe = live.subscribe((t) => {
-    if (t && t.aggregate_id === id) unread.markSeen(id, t.version);
-  });
-  return () => {
-    stopped = true;
-    unsubscribe();
-  };
-}
 
 // ---- keyboard shortcuts ---------------------------------------------------------------------------------
 

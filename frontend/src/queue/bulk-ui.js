@@ -5,7 +5,6 @@
 import * as api from '../api.js';
 import { h, mount } from '../dom.js';
 import { humanize, shortId } from '../format.js';
-import { getPeople } from '../staffapi.js';
 import { announce } from '../ui.js';
 import * as unread from '../unread.js';
 import { BULK_CONCURRENCY, refusalReason, runBulk } from './bulk.js';
@@ -153,7 +152,7 @@ export class BulkActions {
     select.focus();
     try {
       if (!this.people) {
-        const answer = await getPeople({ role: 'agent' });
+        const answer = await api.getPeople({ role: 'agent' });
         this.people = ((answer && answer.items) || []).map((p) => p.id);
       }
       if (this.disposed || this.picker.hidden) return;

@@ -7,6 +7,7 @@ import * as auth from '../auth.js';
 import { openDrafts } from '../drafts.js';
 import { h, mount } from '../dom.js';
 import * as live from '../live.js';
+import { markSeen } from '../unread.js';
 import { href } from '../router.js';
 import { announce, errorBox, loading, pageTitle } from '../ui.js';
 import { statusLabel } from '../words.js';
@@ -100,6 +101,7 @@ export function renderTicket(root, ctx, schema) {
   // ---- drawing --------------------------------------------------------------------------------------
   function show(view, { by } = {}) {
     ticket = view;
+    if (staff) markSeen(ticket.aggregate_id, ticket.version); // shown to this agent: read (the queue's markers)
     document.title = `${ticket.subject || 'Ticket'} · Help desk`;
     const focused = document.activeElement;
     drawHeader(head, ticket, { staff, me });

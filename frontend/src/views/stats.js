@@ -1,11 +1,11 @@
 // Stats: tickets per place, created and resolved per day (days of the viewer's time zone), median times to first
 // response and resolution.
 
+import { getStats } from '../api.js';
 import { barChart, columnChart, dataTable, legend } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { formatDuration, humanize } from '../format.js';
 import * as live from '../live.js';
-import { getStats } from '../staffapi.js';
 import { errorBox, loading, pageTitle } from '../ui.js';
 
 const DAY_MS = 86400000;
