@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,5 +107,11 @@ def _seed(command: str, query: str) -> None:
             for step in steps:
                 fired = http.post(f"{command}/api/{step}", headers=agent, json={"aggregate_id": answer["aggregate_id"]})
                 position = fired.json()["position"]
-        read = http.get(f"{query}/api/support-ticket", headers=agent | {"X-Min-Position": str(position)})
+        # The stack answers 503 after 0.05 s when a position is not projected yet: poll until the seed is read.
+        deadline = time.monotonic() + 30
+        while True:
+            read = http.get(f"{query}/api/support-ticket", headers=agent | {"X-Min-Position": str(position)})
+            if read.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert read.status_code == 200, read.text

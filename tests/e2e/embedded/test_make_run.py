@@ -83,7 +83,11 @@ def test_a_ticket_lives_its_whole_life_and_survives_a_restart(embedded: Process,
         f"{base}/api/support-ticket/{ticket}", params={"min_position": last["position"]}, headers=alice, timeout=10
     ).json()
     assert (view["place"], view["version"], view["reopen_count"]) == ("new", 9, 1)
-    assert [m["body"] for m in view["messages"]] == ["It is the office VPN"]
+    assert [(m["kind"], m["body"]) for m in view["messages"]] == [
+        ("customer_reply", "It is the office VPN"),
+        ("resolution", "router replaced"),
+        ("reopen", "down again"),
+    ]
     embedded.stop()
 
     again = start(tmp_path)
