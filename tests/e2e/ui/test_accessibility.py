@@ -1,5 +1,6 @@
-"""axe-core on every page of the web UI, as each role sees it, in a real Chromium: no serious or critical
-violation anywhere (WCAG 2.x A and AA rules and axe's best practices).
+"""Every page of the web UI, as each role sees it, in a real Chromium: axe-core finds no serious or critical
+violation anywhere (WCAG 2.x A and AA rules and axe's best practices), and no page a customer reaches holds any
+staff-only text (internal notes, transition notes, the escalation reason), while staff read all of it.
 
 axe-core is pinned in ``tools/axe/package-lock.json`` and installed by ``make ui-tools`` (part of ``make test``).
 """
@@ -21,6 +22,7 @@ from tests.support.ids import random_suffix
 
 AXE = Path(__file__).resolve().parents[3] / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
+SUBJECT = "Printer prints only blank pages"
 
 RUN_AXE = """
 const done = arguments[arguments.length - 1];
@@ -54,20 +56,40 @@ class Audit:
         self.found: dict[str, list[dict[str, Any]]] = {}
         self.pages = 0
 
-    def check(self, desk: HelpDesk, page: str, ready_css: str) -> None:
-        desk.find(ready_css)
-        desk.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, ".state-loading"), message=f"{page} loaded")
-        desk.d.execute_script(self.source)
-        violations = desk.d.execute_async_script(RUN_AXE)
+    def check(self, window: HelpDesk, page: str, ready_css: str) -> None:
+        self.settle(window, page, ready_css)
+        window.d.execute_script(self.source)
+        violations = window.d.execute_async_script(RUN_AXE)
         self.pages += 1
         blocking = [v for v in violations if v["impact"] in BLOCKING]
         if blocking:
             self.found[page] = blocking
 
+    @staticmethod
+    def settle(window: HelpDesk, page: str, ready_css: str) -> str:
+        """The page's markup once it has loaded (the DOM, with every attribute and hidden element)."""
+        window.find(ready_css)
+        window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, ".state-loading"), message=f"{page} loaded")
+        return str(window.d.execute_script("return document.documentElement.outerHTML"))
+
+
+def _staff_only_in(markup: str) -> list[str]:
+    return [field for field, marker in STAFF_ONLY.items() if marker in markup]
+
+
+# Written into every staff-only field of the seeded ticket; none may appear on a customer's page.
+STAFF_ONLY = {
+    "assign note": "zq-assign-note",
+    "internal note": "zq-internal-note",
+    "escalation reason": "zq-escalation-reason",
+    "escalate note": "zq-escalate-note",
+}
+
 
 @pytest.fixture
 def seeded(ui_base_url: str) -> dict[str, str]:
-    """A customer's ticket that an agent has assigned, worked on and written an internal note to."""
+    """A customer's ticket that staff assigned, worked on, answered, noted and escalated, with a marker in every
+    staff-only field."""
     suffix = random_suffix()
     customer, agent = f"ada-{suffix}", f"bob-{suffix}"
     customer_token = _token(ui_base_url, customer, "customer")
@@ -75,14 +97,17 @@ def seeded(ui_base_url: str) -> dict[str, str]:
     created = _api(
         ui_base_url,
         "/api/support-ticket",
-        {"subject": "Printer prints only blank pages", "description": "Since this morning.", "priority": "high"},
+        {"subject": SUBJECT, "description": "Since this morning.", "priority": "high"},
         customer_token,
     )
     ticket = created["aggregate_id"]
-    _api(ui_base_url, "/api/assign", {"aggregate_id": ticket}, agent_token)
+    marker = STAFF_ONLY
+    _api(ui_base_url, "/api/assign", {"aggregate_id": ticket, "data": {"note": marker["assign note"]}}, agent_token)
     _api(ui_base_url, "/api/start_work", {"aggregate_id": ticket}, agent_token)
     _api(ui_base_url, f"/api/support-ticket/{ticket}/replies", {"body": "Which model is it?"}, agent_token)
-    _api(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": "Toner supplier again?"}, agent_token)
+    _api(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": marker["internal note"]}, agent_token)
+    escalation = {"reason": marker["escalation reason"], "note": marker["escalate note"]}
+    _api(ui_base_url, "/api/escalate", {"aggregate_id": ticket, "data": escalation}, agent_token)
     return {"ticket": ticket, "customer": customer, "agent": agent}
 
 
@@ -107,6 +132,17 @@ def test_no_serious_or_critical_violation_on_any_page(
     audit.check(customer, "customer: open a ticket", "main form")
     customer.open_ticket(ticket)
     audit.check(customer, "customer: ticket", ".ticket-head")
+    customer_pages = {
+        "ticket": Audit.settle(customer, "customer: ticket", ".ticket-head"),
+    }
+    customer.go("/tickets")
+    customer_pages["my tickets"] = Audit.settle(customer, "customer: my tickets", "main h1")
+    # Searching for a note's words finds nothing (the page echoes the words typed, so only the result counts).
+    customer.go(f"/tickets?q={STAFF_ONLY['internal note']}")
+    searched = Audit.settle(customer, "customer: search", "main h1")
+    assert SUBJECT not in searched
+    customer.go(f"/tickets?q={SUBJECT.split()[0]}")
+    assert SUBJECT in Audit.settle(customer, "customer: search", "main h1")
     customer.go("/workflow")
     audit.check(customer, "customer: workflow", "main h1")
     customer.go("/ticket/does-not-exist")
@@ -120,6 +156,7 @@ def test_no_serious_or_critical_violation_on_any_page(
     audit.check(agent, "agent: board", "main h1")
     agent.open_ticket(ticket)
     audit.check(agent, "agent: ticket", ".ticket-head")
+    staff_page = Audit.settle(agent, "agent: ticket", ".ticket-head")
     agent.go("/stats")
     audit.check(agent, "agent: stats", "main h1")
     agent.go("/new")
@@ -138,4 +175,8 @@ def test_no_serious_or_critical_violation_on_any_page(
     audit.check(phone, "supervisor on a phone: ticket", ".ticket-head")
 
     assert audit.pages == 14
+    # Staff read every marker, so the markers were written and the pages do show such fields to those allowed.
+    assert sorted(field for field, marker in STAFF_ONLY.items() if marker in staff_page) == sorted(STAFF_ONLY)
+    leaks = {page: found for page, markup in customer_pages.items() if (found := _staff_only_in(markup))}
+    assert not leaks, f"staff-only text on a customer's page: {leaks}"
     assert not audit.found, "axe found serious or critical violations:\n" + json.dumps(audit.found, indent=2)
