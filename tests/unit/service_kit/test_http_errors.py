@@ -7,8 +7,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from ticket_service import errors
-from ticket_service.http import BodyLimit, RequestId
+from ticket_service.shell import create_shell
 from ticket_workflow import NotEnabled, TicketNotFound
 from ticket_workflow.ports import StoreUnavailable
 
@@ -18,8 +17,7 @@ class Body(BaseModel):
 
 
 def make_app() -> FastAPI:
-    app = FastAPI()
-    errors.install(app)
+    app = create_shell(title="test", version="0", max_body_bytes=100)
 
     @app.post("/echo")
     async def echo(body: Body) -> dict[str, str]:
@@ -33,8 +31,6 @@ def make_app() -> FastAPI:
             raise NotEnabled("resolve", "new")
         raise StoreUnavailable("PostgreSQL unreachable")
 
-    app.add_middleware(BodyLimit, max_bytes=100)
-    app.add_middleware(RequestId)
     return app
 
 

@@ -11,8 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ticket_service import errors, openapi
-from ticket_service.http import install_middleware
+from ticket_service.shell import create_shell
 from ticket_workflow.ports import StoreUnavailable
 
 FAILURES: dict[str, BaseException] = {
@@ -27,10 +26,7 @@ FAILURES: dict[str, BaseException] = {
 
 
 def make_app() -> FastAPI:
-    app = FastAPI()
-    errors.install(app)
-    openapi.install(app)
-    install_middleware(app, max_body_bytes=1000)
+    app = create_shell(title="test", version="0", max_body_bytes=1000)
 
     @app.get("/items/{item}")
     async def read(item: str, q: str | None = None) -> dict[str, str]:

@@ -1,23 +1,12 @@
-"""What an error no handler took becomes: 503 ``store_unavailable`` when a store failed, else 500, in the shared shape.
-
-This is a middleware, not a Starlette handler for ``Exception``: that handler runs in the server-error middleware,
-which re-raises after answering, and the server then closes the client's keep-alive connection.
-"""
+"""Which errors mean a store cannot answer now: 503 ``store_unavailable`` (or ``store_not_migrated``) rather than
+a 500. :class:`ticket_service.http.ServiceMiddleware` answers every error no handler took with it."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 
-from fastapi import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from ticket_workflow.ports import StoreUnavailable
-
-from .errors import error_response
-
-log = logging.getLogger(__name__)
 
 try:
     import asyncpg
@@ -51,36 +40,3 @@ def store_failure(exc: BaseException) -> tuple[str, str] | None:
     if isinstance(exc, sqlite3.OperationalError) and any(word in str(exc).lower() for word in _SQLITE_TRANSIENT):
         return "store_unavailable", f"the database is busy: {exc}"
     return None
-
-
-class Failures:
-    """Answers an exception that escaped the app, while nothing has been sent yet, in the shared error shape."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracked)
-        except Exception as exc:
-            if started:
-                raise  # a response (a stream) broke off: only closing the connection tells the client
-            failure = store_failure(exc)
-            request = Request(scope)
-            if failure is None:
-                log.exception("unexpected error", exc_info=exc)
-                response = error_response(request, 500, "internal_error", "unexpected error; see the service log")
-            else:
-                log.warning("%s %s: %s", scope["method"], scope["path"], failure[1])
-                response = error_response(request, 503, *failure)
-            await response(scope, receive, send)

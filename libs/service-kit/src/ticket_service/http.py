@@ -1,105 +1,110 @@
-"""ASGI middleware every service installs: request ids, input hygiene, a request body limit, failures answered.
+"""The one ASGI middleware every service runs (:func:`ticket_service.shell.create_shell` adds it).
 
-``install_middleware`` adds them in their order.
+For each HTTP request, in this order:
+
+1. the request id: ``X-Request-ID`` taken from the request when it is safe (or made), exposed as
+   ``request.state.request_id`` and echoed on every answer, refusals and failures included;
+2. input hygiene: text no store can keep in the path, the query or a read header is a 422 (:mod:`.hygiene`);
+3. the body limit (when given): a larger body is a 413, announced or not;
+4. failures: an exception no handler took becomes 503 ``store_unavailable`` / ``store_not_migrated`` when a store
+   failed, else a 500 ``internal_error``, in the shared shape (:mod:`.failures`).
+
+Failures are answered here, not by a Starlette handler for ``Exception``: that handler runs in the server-error
+middleware, which re-raises after answering, and the server then closes the client's keep-alive connection.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 import uuid
-from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .failures import Failures
-from .hygiene import CleanInput
+from .errors import error_response
+from .failures import store_failure
+from .hygiene import unsafe_input
+
+log = logging.getLogger("ticket_service")
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def install_middleware(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
-    """Outermost first: the request id (every answer carries it), refused unsafe input, the body limit (when
-    given), then the shared answer to any error no handler took."""
-    app.add_middleware(Failures)
-    if max_body_bytes is not None:
-        app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_middleware(CleanInput)
-    app.add_middleware(RequestId)
+    """Adds :class:`ServiceMiddleware` (the shell does; an app built by hand may too)."""
+    app.add_middleware(ServiceMiddleware, max_body_bytes=max_body_bytes)
 
 
-class RequestId:
-    """Takes ``X-Request-ID`` from the request (or makes one), exposes it as ``request.state.request_id``,
-    and echoes it on the response."""
+class ServiceMiddleware:
+    """Request id, hygiene, body limit and failures, in the order of the module's docstring."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        given = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = given if _SAFE_ID.match(given) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
+        started = refused = False
 
-        async def send_with_id(message: Message) -> None:
+        async def answer(message: Message) -> None:  # every answer of this request goes out here
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", []).append((REQUEST_ID_HEADER.encode(), request_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        async def respond(status: int, code: str, message: str, field: str | None = None) -> None:
+            await error_response(Request(scope), status, code, message, field)(scope, receive, answer)
 
-
-class BodyLimit:
-    """Answers 413 in the shared error shape when a request body exceeds ``max_bytes``."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int = 64 * 1024) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        unsafe = unsafe_input(scope)
+        if unsafe is not None:
+            field, message = unsafe
+            await respond(422, "invalid_request", message, field)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(scope, send)
+        limit = self.max_body_bytes
+        too_large = (f"request body exceeds {limit} bytes",)
+        length = headers.get(b"content-length")
+        if limit is not None and length is not None and length.isdigit() and int(length) > limit:
+            await respond(413, "body_too_large", *too_large)
             return
         received = 0
-        refused = False
 
         async def limited() -> Message:
-            # Answer 413 as soon as the limit is crossed, then tell the app the client left; whatever the
-            # app answers after that is dropped.
+            # Answer 413 as soon as the limit is crossed, then tell the app the client left; whatever the app
+            # answers after that is dropped.
             nonlocal received, refused
             if refused:
                 return {"type": "http.disconnect"}
             message = await receive()
-            if message["type"] == "http.request":
+            if limit is not None and message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     refused = True
-                    await self._too_large(scope, send)
+                    await respond(413, "body_too_large", *too_large)
                     return {"type": "http.disconnect"}
             return message
 
-        async def guarded_send(message: Message) -> None:
+        async def guarded(message: Message) -> None:
             if not refused:
-                await send(message)
+                await answer(message)
 
-        await self.app(scope, limited, guarded_send)
-
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "success": False,
-            "code": "body_too_large",
-            "message": f"request body exceeds {self.max_bytes} bytes",
-            "request_id": scope.get("state", {}).get("request_id"),
-        }
-        payload = json.dumps(body).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        try:
+            await self.app(scope, limited, guarded)
+        except Exception as exc:
+            if started:
+                raise  # a response (a stream) broke off: only closing the connection tells the client
+            failure = store_failure(exc)
+            if failure is None:
+                log.exception("unexpected error", exc_info=exc)
+                await respond(500, "internal_error", "unexpected error; see the service log")
+            else:
+                log.warning("%s %s: %s", scope["method"], scope["path"], failure[1])
+                await respond(503, *failure)

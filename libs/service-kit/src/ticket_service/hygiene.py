@@ -1,5 +1,5 @@
-"""Refuses, before any route runs, text no store can keep (NUL, unpaired surrogates) in the path, the query and the
-headers the services read, with 422 ``invalid_request`` naming where.
+"""Finds, before any route runs, text no store can keep (NUL, unpaired surrogates) in the path, the query and
+the headers the services read: the service middleware refuses it with 422 ``invalid_request`` naming where.
 
 Such text used to reach PostgreSQL, which refused it with an error the services answered as a 500. Bodies are
 checked by their models (:data:`ticket_workflow.data.Text`).
@@ -10,32 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from fastapi import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from ticket_workflow.data import UNSAFE_TEXT_MESSAGE, is_unsafe_text
-
-from .errors import error_response
 
 # Headers some service reads, and their grammar: printable ASCII (space included), nothing else.
 READ_HEADERS = (b"idempotency-key", b"x-request-id", b"last-event-id", b"x-min-position")
 _NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 _SPELLING = {b"idempotency-key": "Idempotency-Key", b"x-request-id": "X-Request-ID", b"last-event-id": "Last-Event-ID"}
-
-
-class CleanInput:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            where = unsafe_input(scope)
-            if where is not None:
-                field, message = where
-                response = error_response(Request(scope), 422, "invalid_request", message, field)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def unsafe_input(scope: Scope) -> tuple[str, str] | None:

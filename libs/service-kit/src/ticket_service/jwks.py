@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-REFRESH_FLOOR = 30.0  # seconds between two fetches, at most one
+REFRESH_FLOOR = 60.0  # seconds between two fetches: at most one a minute
 RETRY_SECONDS = 5.0  # after a failed fetch, 503 without asking again for this long
 FETCH_TIMEOUT = 5.0
 
