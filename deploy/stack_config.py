@@ -1,0 +1,71 @@
+"""``make stack``'s settings, read from the environment (the list is in ``stack.py``), and its one error."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/support_ticket"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class StackError(RuntimeError):
+    """Something the developer must fix before the stack can start; the message says what."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    host: str
+    gateway_port: int
+    command_port: int
+    query_port: int
+    projector_port: int
+    database_url: str
+    redis_url: str
+    debug: bool
+    env: dict[str, str] = field(repr=False)
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str]) -> StackConfig:
+        debug = environ.get("DEBUG", "false").strip().lower() in {"1", "true", "yes", "on"}
+        has_key = any(environ.get(name) for name in ("JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS_URL"))
+        if not has_key and not debug:
+            raise StackError(
+                "JWT_SECRET is not set. Set it (e.g. JWT_SECRET=$(openssl rand -hex 32) make stack), or run with "
+                "DEBUG=true to use the public development secret and the debug token endpoint."
+            )
+        env = dict(environ)
+        env.update(
+            DATABASE_URL=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            REDIS_URL=environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            DEBUG="true" if debug else "false",
+            PYTHONUNBUFFERED="1",
+        )
+        return cls(
+            host=environ.get("STACK_HOST", "127.0.0.1"),
+            gateway_port=_port(environ, "PORT", 8080),
+            command_port=_port(environ, "COMMAND_API_PORT", 8081),
+            query_port=_port(environ, "QUERY_API_PORT", 8082),
+            projector_port=_port(environ, "PROJECTOR_PORT", 8083),
+            database_url=env["DATABASE_URL"],
+            redis_url=env["REDIS_URL"],
+            debug=debug,
+            env=env,
+        )
+
+    def service_env(self, port: int, **extra: str) -> dict[str, str]:
+        return {**self.env, "HOST": self.host, "PORT": str(port), **extra}
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+
+def _port(environ: dict[str, str], name: str, default: int) -> int:
+    value = environ.get(name) or str(default)
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{name}={value!r} is not a port number")
+    return int(value)
