@@ -1,10 +1,10 @@
-// Forms built from a JSON schema (the pydantic schemas /api/schema publishes for each command's data), and what
-// every form of the UI does: counters where a limit applies (a paste over it is told, never cut), drafts kept as
-// you type, Ctrl+Enter (Cmd+Enter) to send, and refusals in plain words next to the field they name.
+// Form fields built from a JSON schema (the pydantic schemas /api/schema publishes for each command's data), and
+// counters where a limit applies (a paste over it is told, never cut). What a form does when it sends is in
+// sending.js.
 
 import { h, uid } from './dom.js';
 import { humanize } from './format.js';
-import { errorDetail, errorText, formatCount, validationText } from './words.js';
+import { formatCount, validationText } from './words.js';
 
 // Free-text audit notes every command accepts: shown after the fields that matter for the action.
 const SECONDARY_FIELDS = new Set(['note']);
@@ -70,36 +70,6 @@ export function overLimit(form) {
     }
   }
   return null;
-}
-
-/** Ctrl+Enter and Cmd+Enter send the form. */
-export function sendOnCtrlEnter(form) {
-  form.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.altKey) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-}
-
-/** Keep every named text control of the form as a draft (scope, `${prefix}${name}`), restoring what was kept. */
-export function keepDrafts(form, drafts, scope, prefix = '') {
-  const controls = [...form.querySelectorAll('textarea[name], input[type=text][name]')];
-  for (const control of controls) {
-    const field = `${prefix}${control.name}`;
-    const kept = drafts.get(scope, field);
-    if (kept) {
-      control.value = kept;
-      control.dispatchEvent(new Event('counter:update'));
-    }
-    control.addEventListener('input', () => drafts.set(scope, field, control.value));
-  }
-  return {
-    clear() {
-      for (const control of controls) drafts.clear(scope, `${prefix}${control.name}`);
-    },
-    restored: controls.some((c) => drafts.get(scope, `${prefix}${c.name}`)),
-  };
 }
 
 function fieldFor(name, raw, required, options) {
@@ -171,35 +141,4 @@ export function schemaFields(schema, { omit = [], placeholders = {}, datalists =
     return data;
   }
   return { fields, read, names };
-}
-
-/**
- * Show a refusal next to the form in plain words, and mark the field it names. The technical detail (code,
- * request id) is for staff only, folded in a <details>.
- */
-export function showFormError(form, box, err, { staff = false } = {}) {
-  box.replaceChildren();
-  for (const el of form.querySelectorAll('[data-api-invalid]')) {
-    el.removeAttribute('aria-invalid');
-    delete el.dataset.apiInvalid;
-  }
-  if (!err) {
-    box.hidden = true;
-    return;
-  }
-  box.hidden = false;
-  box.append(h('p', { class: 'error-message' }, errorText(err, { staff })));
-  const detail = errorDetail(err);
-  if (staff && err.code && detail) {
-    box.append(h('details', { class: 'error-detail' }, h('summary', null, 'Technical details'), h('p', { class: 'small' }, detail)));
-  }
-  const field = err.field ? String(err.field).replace(/^data\./, '') : null;
-  const el = field ? form.elements.namedItem(field) : null;
-  if (el && el.setAttribute) {
-    el.setAttribute('aria-invalid', 'true');
-    el.dataset.apiInvalid = 'true';
-    el.focus();
-  } else {
-    box.focus();
-  }
 }

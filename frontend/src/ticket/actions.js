@@ -6,9 +6,11 @@
 import * as api from '../api.js';
 import { h, mount, uid } from '../dom.js';
 import { humanize } from '../format.js';
-import { keepDrafts, overLimit, schemaFields, sendOnCtrlEnter, showFormError } from '../forms.js';
+import { schemaFields } from '../forms.js';
+import { sendingForm } from '../sending.js';
 import { announce } from '../ui.js';
 import { actionWords, customerStatus, fieldWords, statusLabel } from '../words.js';
+import { assigneePicker } from './assignee-picker.js';
 
 export function createActions({ id, schema, staff, me, drafts, onDone }) {
   const transitions = new Map(schema.transitions.map((t) => [t.name, t]));
@@ -129,36 +131,10 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
       h('div', { class: 'actions-row' }, submit,
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => close({ focus: true }) }, 'Cancel'),
         fields.length ? h('span', { class: 'muted small' }, 'Ctrl+Enter sends · Escape keeps your text') : null));
-    const drafted = keepDrafts(form, drafts, id, `${name}.`);
-    if (picker) picker.attach(form.elements.namedItem('assignee'));
-    sendOnCtrlEnter(form);
-    let key = api.newIdempotencyKey();
-    form.addEventListener('input', () => {
-      key = api.newIdempotencyKey();
-      button(name);
-    });
-    form.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        close({ focus: true });
-      }
-    });
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      if (submit.disabled) return;
-      showFormError(form, errorArea, null, { staff });
-      const over = overLimit(form);
-      if (over) {
-        errorArea.hidden = false;
-        mount(errorArea, h('p', { class: 'error-message' }, over.message));
-        over.control.focus();
-        return;
-      }
-      submit.disabled = true;
-      submit.textContent = 'Sending…';
-      try {
-        const answer = await api.fireTransition(name, id, read(form), ticket.version, key);
-        drafted.clear();
+    sendingForm(form, {
+      submit, errorArea, staff, drafts, scope: id, prefix: `${name}.`,
+      send: (key) => api.fireTransition(name, id, read(form), ticket.version, key),
+      sent: async (answer) => {
         close();
         mount(outcome, h('p', { class: 'success' }, staff
           ? `${words.label}: done. The ticket is now ${humanize(answer.place)}.`
@@ -167,12 +143,18 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
         await onDone(answer);
         const first = buttons.querySelector('button');
         (first || section.querySelector('#actions-title')).focus();
-      } catch (err) {
-        if (!open || open.form !== form) return;
-        showFormError(form, errorArea, err, { staff });
-        submit.textContent = words.label;
-        submit.disabled = false;
+      },
+      refused: (err) => {
         if (err.status === 409) onDone(null);
+      },
+      isOpen: () => Boolean(open && open.form === form),
+    });
+    if (picker) picker.attach(form.elements.namedItem('assignee'));
+    form.addEventListener('input', () => button(name));
+    form.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        close({ focus: true });
       }
     });
     open = { name, form, submit, notice };
@@ -185,39 +167,4 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
   }
 
   return { element: section, update, open: (name) => openForm(name), outcome };
-}
-
-/** The assignee field's directory: a <datalist> of agents from GET /api/people?role=agent, and a check. */
-function assigneePicker() {
-  const listId = uid('agents');
-  const datalist = h('datalist', { id: listId });
-  const status = h('p', { class: 'hint picker-status', role: 'status', 'aria-live': 'polite' });
-  let known = null;
-  let input = null;
-  function check() {
-    if (!input || !known) return;
-    const value = input.value.trim();
-    status.textContent = !value || known.has(value)
-      ? `${known.size} agent${known.size === 1 ? '' : 's'} in the staff directory.`
-      : `“${value}” is not in the staff directory.`;
-    status.classList.toggle('warn', Boolean(value) && !known.has(value));
-  }
-  api.getPeople({ role: 'agent' }).then((answer) => {
-    const items = (answer && answer.items) || [];
-    known = new Set(items.map((p) => p.id));
-    mount(datalist, items.map((p) => h('option', { value: p.id }, (p.roles || []).map(humanize).join(', '))));
-    check();
-  }).catch(() => {
-    status.textContent = 'The staff directory could not be loaded; type the user name.';
-  });
-  return {
-    listId,
-    element: h('div', null, datalist, status),
-    attach(control) {
-      input = control;
-      if (!input) return;
-      input.addEventListener('input', check);
-      check();
-    },
-  };
 }

@@ -5,7 +5,8 @@
 
 import * as api from '../api.js';
 import { h, mount, uid } from '../dom.js';
-import { attachCounter, keepDrafts, overLimit, sendOnCtrlEnter, showFormError } from '../forms.js';
+import { attachCounter } from '../forms.js';
+import { sendingForm } from '../sending.js';
 import { announce, timeEl } from '../ui.js';
 import { messageLabel, statusLabel } from '../words.js';
 import { conversationEntries } from './entries.js';
@@ -42,11 +43,29 @@ export function createConversation({ id, staff, me, drafts, onSent, openAction }
   const form = h('form', { class: 'reply-box stack', novalidate: true, dataset: { testid: 'reply-box' } },
     switcher, label, textarea, h('div', { class: 'composer-foot' }, hint, counter), errorArea,
     h('div', { class: 'actions-row' }, submit, h('span', { class: 'muted small' }, 'Ctrl+Enter sends')));
-  const drafted = keepDrafts(form, drafts, id, 'composer.');
-  sendOnCtrlEnter(form);
-  let key = api.newIdempotencyKey();
-  textarea.addEventListener('input', () => {
-    key = api.newIdempotencyKey(); // changed text is a new request
+  let sending = null; // what the last send was: 'reply', 'answer' or 'note'
+  const { drafted } = sendingForm(form, {
+    submit, errorArea, staff, drafts, scope: id, prefix: 'composer.',
+    checks: [() => (textarea.value.trim() ? null : { message: 'Write something before sending.', control: textarea })],
+    send: (key) => {
+      const body = textarea.value.trim();
+      sending = sendKind();
+      if (sending === 'note') return api.postNote(id, body, key);
+      if (sending === 'answer') return api.fireTransition('customer_reply', id, { message: body }, undefined, key);
+      return api.postReply(id, body, key);
+    },
+    sent: async (answer) => {
+      textarea.value = '';
+      textarea.dispatchEvent(new Event('counter:update'));
+      announce(sending === 'note' ? 'Internal note added' : 'Reply sent', 'success');
+      await onSent(answer, sending === 'answer' ? `Reply sent. Status: ${statusLabel(answer.place, staff)}.` : null);
+      textarea.focus();
+    },
+    refused: (err) => {
+      if (err.field !== 'body' && err.field !== 'data.message') textarea.focus();
+      if (err.status === 409) onSent(null, null); // closed or moved on meanwhile: show the ticket as it is now
+    },
+    settled: () => drawComposer(),
   });
 
   /** What sending does now: a reply, the workflow's customer reply (answers a question), or a note. */
@@ -95,49 +114,6 @@ export function createConversation({ id, staff, me, drafts, onSent, openAction }
     }
     if (!composer.contains(form)) mount(composer, form);
   }
-
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (submit.disabled) return;
-    showFormError(form, errorArea, null, { staff });
-    const body = textarea.value.trim();
-    if (!body) {
-      errorArea.hidden = false;
-      mount(errorArea, h('p', { class: 'error-message' }, 'Write something before sending.'));
-      textarea.focus();
-      return;
-    }
-    const over = overLimit(form);
-    if (over) {
-      errorArea.hidden = false;
-      mount(errorArea, h('p', { class: 'error-message' }, over.message));
-      textarea.focus();
-      return;
-    }
-    const kind = sendKind();
-    submit.disabled = true;
-    submit.textContent = 'Sending…';
-    try {
-      let answer;
-      if (kind === 'note') answer = await api.postNote(id, body, key);
-      else if (kind === 'answer') answer = await api.fireTransition('customer_reply', id, { message: body }, undefined, key);
-      else answer = await api.postReply(id, body, key);
-      textarea.value = '';
-      drafted.clear();
-      textarea.dispatchEvent(new Event('counter:update'));
-      key = api.newIdempotencyKey();
-      announce(kind === 'note' ? 'Internal note added' : 'Reply sent', 'success');
-      await onSent(answer, kind === 'answer' ? `Reply sent. Status: ${statusLabel(answer.place, staff)}.` : null);
-      textarea.focus();
-    } catch (err) {
-      showFormError(form, errorArea, err, { staff });
-      if (err.field !== 'body' && err.field !== 'data.message') textarea.focus();
-      if (err.status === 409) onSent(null, null); // closed or moved on meanwhile: show the ticket as it is now
-    } finally {
-      submit.disabled = false;
-      drawComposer();
-    }
-  });
 
   // ---- the list ---------------------------------------------------------------------------------------
   function entry(m) {

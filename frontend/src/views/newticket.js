@@ -5,8 +5,9 @@ import * as api from '../api.js';
 import * as auth from '../auth.js';
 import { h, mount } from '../dom.js';
 import { openDrafts } from '../drafts.js';
-import { keepDrafts, overLimit, schemaFields, sendOnCtrlEnter, showFormError } from '../forms.js';
+import { schemaFields } from '../forms.js';
 import { href, navigate } from '../router.js';
+import { sendingForm } from '../sending.js';
 import { announce, errorBox, loading, pageTitle } from '../ui.js';
 
 const CUSTOMER_WORDS = {
@@ -35,45 +36,17 @@ export function renderNewTicket(root) {
         h('span', { class: 'muted small' }, 'Ctrl+Enter sends · your text is kept until you send it')));
     const subject = form.elements.namedItem('subject');
     if (subject) subject.required = true;
-    const drafted = keepDrafts(form, drafts, 'new');
-    sendOnCtrlEnter(form);
-    let key = api.newIdempotencyKey();
-    form.addEventListener('input', () => {
-      key = api.newIdempotencyKey(); // a changed form is a new request
-    });
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      if (submit.disabled) return;
-      showFormError(form, errorArea, null, { staff });
-      if (subject && !subject.value.trim()) {
-        errorArea.hidden = false;
-        mount(errorArea, h('p', { class: 'error-message' }, 'Please give the ticket a subject.'));
-        subject.setAttribute('aria-invalid', 'true');
-        subject.dataset.apiInvalid = 'true';
-        subject.focus();
-        return;
-      }
-      const over = overLimit(form);
-      if (over) {
-        errorArea.hidden = false;
-        mount(errorArea, h('p', { class: 'error-message' }, over.message));
-        over.control.focus();
-        return;
-      }
-      submit.disabled = true;
-      submit.textContent = 'Opening…';
-      try {
-        const answer = await api.createTicket(read(form), key);
-        drafted.clear();
+    sendingForm(form, {
+      submit, errorArea, staff, drafts, scope: 'new', busyLabel: 'Opening…',
+      checks: [() => (subject && !subject.value.trim()
+        ? { message: 'Please give the ticket a subject.', control: subject, mark: true } : null)],
+      send: (key) => api.createTicket(read(form), key),
+      sent: (answer) => {
         if (disposed) return;
         announce('Ticket opened', 'success');
         navigate(`/ticket/${answer.aggregate_id}`);
-      } catch (err) {
-        if (disposed) return;
-        showFormError(form, errorArea, err, { staff });
-        submit.disabled = false;
-        submit.textContent = 'Open ticket';
-      }
+      },
+      isOpen: () => !disposed,
     });
     mount(root, pageTitle('Open a ticket'),
       h('p', { class: 'muted' }, staff
