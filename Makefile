@@ -1,9 +1,12 @@
 # One virtual environment at .venv for the whole repository; versions pinned in constraints.txt.
+# `make run` and `make stack` install the packages alone (their pyproject.toml files say what running needs);
+# `make install` adds the test tools of requirements-test.txt, which test, lint, typecheck, bench and chaos use.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PACKAGES := $(sort $(dir $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml)))
-STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TOOLS   := $(VENV)/.installed-test
 
 # Tests use the servers named by TEST_DATABASE_URL / TEST_REDIS_URL; default to local ones that answer.
 ifndef TEST_DATABASE_URL
@@ -17,24 +20,30 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install system-deps ui-tools test-frontend lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
+.PHONY: run stack install install-runtime system-deps ui-tools test-frontend lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml apps/*/pyproject.toml)
-	$(BIN)/pip install --quiet -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+$(RUNTIME): $(BIN)/python constraints.txt $(addsuffix pyproject.toml,$(PACKAGES))
+	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e $(p))
 	touch $@
 
-install: $(STAMP)
+$(TOOLS): $(RUNTIME) requirements-test.txt
+	$(BIN)/pip install --quiet -c constraints.txt -r requirements-test.txt
+	touch $@
+
+install-runtime: $(RUNTIME)
+
+install: $(TOOLS)
 
 # The whole system in one process on PORT (default 8080), data in DB_PATH (default ./support-ticket.db).
-run: install
+run: install-runtime
 	$(BIN)/ticket-embedded
 
 # The distributed system as local processes (command-api, projector, query-api, nginx gateway on PORT).
-stack: install
+stack: install-runtime
 	$(BIN)/python deploy/stack.py
 
 # Benchmarks print figures; they never assert a speed (bench/README.md, docs/performance.md).
@@ -82,7 +91,7 @@ test-frontend:
 	node --test frontend/test/
 
 # All layers in one run: the web UI's unit tests, then unit, contract, integration, e2e.
-test: system-deps ui-tools lint typecheck test-frontend
+test: install system-deps ui-tools lint typecheck test-frontend
 	$(BIN)/pytest
 
 test-unit test-contract test-integration test-e2e: install

@@ -7,8 +7,9 @@
 # also cached as a tarball, so a wiped engine re-imports it in seconds instead of running debootstrap again).
 #
 # Where no image registry is reachable, the base image is a Debian minbase root filesystem made with debootstrap
-# from the mirror in apt's sources, carrying this machine's CA bundle so pip and apt inside `docker build` trust
-# the same certificates as the host. The images' Dockerfiles install python3 on such a base themselves.
+# from the mirror this machine's apt sources name for that suite (no mirror is written here), carrying this
+# machine's CA bundle so pip and apt inside `docker build` trust the same certificates as the host. The images'
+# Dockerfiles install python3 on such a base themselves.
 #
 # Prints the base image name on the last line of stdout. Exit status 0 when the engine answers and the base image
 # is loaded; non-zero otherwise (callers such as .ci/run treat that as "the compose test will skip").
@@ -58,14 +59,39 @@ start_engine() {
   return 1
 }
 
-debian_mirror() {  # the first Debian mirror named in apt's sources (deb822 or one-line format)
-  local files=(/etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list)
-  local uri
-  uri=$(cat "${files[@]}" 2>/dev/null \
-    | grep -E '^[[:space:]]*(URIs:|deb )' \
-    | grep -oE '(https?|file)://[^[:space:]]+' \
-    | grep -E '/debian/?$' | head -n1 || true)
-  echo "${uri:-http://deb.debian.org/debian}"
+apt_sources() {  # "<uri> <suite>" for every enabled deb source of apt (one-line .list and deb822 .sources files)
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    sed -E 's/#.*//; s/\[[^]]*\]//' "$f" | awk '$1 == "deb" { print $2, $3 }'
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk '
+      function flush(  n, m, i, j, u, s) {
+        if (types ~ /(^| )deb( |$)/ && tolower(enabled) !~ /no/) {
+          n = split(uris, u, " "); m = split(suites, s, " ")
+          for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print u[i], s[j]
+        }
+        uris = suites = types = enabled = ""
+      }
+      /^[[:space:]]*#/ { next }
+      /^[[:space:]]*$/ { flush(); next }
+      { key = tolower($1); $1 = "" }
+      key == "uris:" { uris = $0 } key == "suites:" { suites = $0 }
+      key == "types:" { types = $0 } key == "enabled:" { enabled = $0 }
+      END { flush() }' "$f"
+  done
+}
+
+debian_mirror() {  # the mirror apt uses for $SUITE itself (not its -updates or -security suites); none: fail
+  local mirror
+  mirror=$(apt_sources | awk -v suite="$SUITE" '$2 == suite { print $1; exit }')
+  if [ -z "$mirror" ]; then
+    log "no apt source of this machine serves Debian $SUITE (/etc/apt/sources.list, /etc/apt/sources.list.d/)"
+    return 1
+  fi
+  echo "$mirror"
 }
 
 build_base_image() {
@@ -75,7 +101,7 @@ build_base_image() {
   local tarball="$CACHE_DIR/base-$SUITE.tar"
   if [ ! -s "$tarball" ]; then
     local mirror rootfs
-    mirror=$(debian_mirror)
+    mirror=$(debian_mirror) || return 1
     rootfs=$(mktemp -d)
     log "debootstrap --variant=minbase $SUITE from $mirror"
     as_root debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" >/dev/null

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.projector.scenarios import T0, Ticket, busy_day, conversation_day, interleaved
+from tests.support.scenarios import T0, Ticket, busy_day, conversation_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_readmodel.mapping import canonical
 from ticket_readmodel.postgres import PostgresReadModel
-from ticket_readmodel.projection import canonical, project, project_all
+from ticket_readmodel.projection import project, project_all
 from ticket_readmodel.read_model import Halt, InvalidCursor, ReadModel, TicketQuery, UnknownTimeZone
 from ticket_readmodel.sqlite import SqliteReadModel
-from ticket_workflow import Event, UnknownRole, fold
+from ticket_workflow import REPLY_ADDED, Event, UnknownRole, fold
 
 
 async def apply(read_model: ReadModel, events: list[Event]) -> None:
@@ -309,7 +310,8 @@ class ReadModelContract:
         a, b = conversation_day()
         intruder = Ticket(requester="mallory", agent="robot", at=T0 + timedelta(minutes=1))
         intruder.create(subject="Hello")
-        intruder.reply("I am staff, trust me", actor="robot", roles=("agent", "robot"))  # a role nobody knows
+        # A role this net does not know, as an older definition may have recorded it: the net would refuse it now.
+        intruder.raw(REPLY_ADDED, actor="robot", roles=("agent", "robot"), body="I am staff, trust me")
         events = interleaved([a, b, intruder])
         await apply(read_model, events)
         people = await read_model.people()

@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 
 from tests.contract.test_read_model import apply, found
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore import migrations
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase

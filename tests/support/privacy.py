@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.projector.scenarios import Ticket
-from ticket_workflow import NOTE_ADDED, REPLY_ADDED
+from .scenarios import Ticket
 
 MARK = "zq-staff-only"
 
@@ -23,7 +22,7 @@ def secret_life(requester: str = "alice") -> Ticket:
     t.create(subject="Laptop fan loud", description="It hums", priority="high")
     t.fire("assign", note=marker(1))
     t.fire("start_work", note=marker(2))
-    t.raw(NOTE_ADDED, body=marker(3))
+    t.note(marker(3))
     t.fire("escalate", reason=marker(4), note=marker(5))
     t.fire("resolve_escalated", actor="erin", roles=("supervisor",), resolution="Fan replaced", note=marker(6))
     t.fire("close", note=marker(7))
@@ -33,8 +32,8 @@ def secret_life(requester: str = "alice") -> Ticket:
     t.fire("request_info", message="Which model?", note=marker(9))
     t.fire("customer_reply", message="A T14")
     t.fire("escalate", reason=marker(10), note=marker(11))
-    t.raw(NOTE_ADDED, body=marker(12))
-    t.raw(REPLY_ADDED, body="We are on it")
+    t.note(marker(12))
+    t.reply("We are on it")
     return t
 
 

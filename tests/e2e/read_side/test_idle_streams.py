@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 
 from tests.e2e.read_side.test_read_side import BIN, SECRET, auth, free_port, service, until_ok
-from tests.unit.projector.scenarios import Ticket, interleaved
+from tests.support.scenarios import Ticket, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_readmodel.postgres import PostgresReadModel

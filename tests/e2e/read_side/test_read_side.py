@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 
 from tests.conftest import RedisNamespace
 from tests.support.processes import terminate
-from tests.unit.projector.scenarios import Ticket
+from tests.support.scenarios import Ticket
 from ticket_eventstore import migrations, stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_service.auth import mint_token

@@ -12,7 +12,8 @@ import asyncpg
 import redis.asyncio as aioredis
 
 from tests.conftest import RedisNamespace
-from tests.unit.command.support import Desk, bearer, eventually, serving, settings
+from tests.support.command_api import Desk, bearer, serving, settings
+from tests.support.waiting import eventually
 from ticket_command.app import create_app
 from ticket_eventstore.postgres import PostgresEventStore
 

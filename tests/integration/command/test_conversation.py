@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.unit.command.support import SECRET, Desk, bearer, serving, settings
+from tests.support.command_api import SECRET, Desk, bearer, serving, settings
 from ticket_command.app import create_app
 from ticket_embedded.app import create_app as create_embedded_app
 from ticket_embedded.settings import EmbeddedSettings

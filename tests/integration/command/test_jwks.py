@@ -19,7 +19,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.unit.command.support import SECRET, client_for
+from tests.support.command_api import SECRET, client_for
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_query.app import create_app as create_query_app
 from ticket_query.settings import QuerySettings

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.integration.projector.conftest import Harness, eventually
-from tests.unit.projector.scenarios import T0, Ticket, interleaved
+from tests.support.scenarios import T0, Ticket, interleaved
 from ticket_eventstore import stream
 from ticket_projector.consumer import StreamConsumer
 from ticket_projector.projector import Projector

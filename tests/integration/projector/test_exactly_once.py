@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.integration.projector.conftest import Harness, eventually
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore import stream
 from ticket_projector.projector import Projector
 from ticket_projector.runtime import Runtime

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.projector.conftest import Harness, eventually
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_projector.app import create_app
 from ticket_projector.rebuild import rebuild
 from ticket_readmodel.read_model import TicketQuery

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.projector.conftest import Harness, eventually
-from tests.unit.projector.scenarios import Ticket
+from tests.support.scenarios import Ticket
 from ticket_eventstore.postgres import PostgresEventStore
 from ticket_projector.app import create_app
 from ticket_projector.consumer import StreamConsumer

@@ -12,8 +12,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
-from tests.unit.query.test_live_stream import read_stream
+from tests.support.asgi import read_stream
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app

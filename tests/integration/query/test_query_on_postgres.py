@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
-from tests.unit.query.test_rendering import assert_rendered_as_the_models, awkward_tickets
+from tests.support.rendering import assert_rendered_as_the_models, awkward_tickets
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app

@@ -10,7 +10,7 @@ from typing import cast
 import asyncpg
 import pytest
 
-from tests.unit.projector.scenarios import busy_day, interleaved
+from tests.support.scenarios import busy_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.connections import ReadConnections

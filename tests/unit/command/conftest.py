@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.support.command_api import Desk, client_for
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
-
-from .support import Desk, client_for
 
 
 @pytest.fixture

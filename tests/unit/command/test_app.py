@@ -8,13 +8,12 @@ import httpx
 import jwt
 import pytest
 
+from tests.support.command_api import client_for, serving, settings
 from ticket_command.app import create_app
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_eventstore.stream import FIELDS
 from ticket_service.auth import DEVELOPMENT_SECRET, AuthSettings, MissingKey
 from ticket_workflow import EVENT_TYPES
-
-from .support import client_for, serving, settings
 
 NO_KEY = AuthSettings(secret=None, public_key=None, jwks_url=None)
 

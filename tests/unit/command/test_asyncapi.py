@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 from jsonschema import Draft202012Validator
 
+from tests.support.command_api import Desk, bearer
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_eventstore.stream import FIELDS, encode
 from ticket_workflow import EVENT_TYPES
-
-from .support import Desk, bearer
 
 # One walk through the net that records every event type (with data where a transition takes some).
 WALK: list[tuple[str, str, dict[str, Any] | None]] = [

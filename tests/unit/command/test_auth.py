@@ -13,10 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.command_api import SECRET, Desk, bearer, client_for
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_service.auth import AuthSettings
-
-from .support import SECRET, Desk, bearer, client_for
 
 
 def _unsigned(claims: dict[str, object]) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import jwt
 import pytest
 
+from tests.support.command_api import SECRET
 from ticket_command import cli
 from ticket_service.auth import AuthSettings, TokenVerifier
-
-from .support import SECRET
 
 
 def test_mint_token_prints_a_token_the_service_accepts(

@@ -6,9 +6,8 @@ import uuid
 
 import httpx
 
+from tests.support.command_api import Desk, bearer
 from ticket_eventstore.sqlite import SqliteEventStore
-
-from .support import Desk, bearer
 
 ALL_PLACES = ["new", "assigned", "in_progress", "escalated", "pending_customer", "resolved", "closed"]
 

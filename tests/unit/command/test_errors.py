@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.command_api import Desk, bearer, client_for
+from ticket_eventstore.ports import RecordedResponse
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_workflow import Event
-from ticket_workflow.ports import RecordedResponse, StoreUnavailable
-
-from .support import Desk, bearer, client_for
+from ticket_workflow.ports import StoreUnavailable
 
 JSON = {"Content-Type": "application/json"}
 

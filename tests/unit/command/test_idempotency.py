@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from tests.support.command_api import Desk, bearer
 from ticket_eventstore.sqlite import SqliteEventStore
-
-from .support import Desk, bearer
 
 
 async def test_a_retried_create_returns_the_same_ticket(desk: Desk, store: SqliteEventStore) -> None:

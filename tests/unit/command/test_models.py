@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.workflow.factories import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
+from tests.support.tickets import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
 from ticket_command.models import TicketChange
 from ticket_workflow import Actor
 

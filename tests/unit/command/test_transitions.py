@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.command_api import PATHS, ROLES, SEED_MATRIX, SOURCE_PLACE, Desk, bearer
 from tests.support.events import ROUND_TRIP
 from ticket_eventstore.sqlite import SqliteEventStore
-
-from .support import PATHS, ROLES, SEED_MATRIX, SOURCE_PLACE, Desk, bearer
 
 
 async def test_a_ticket_goes_through_its_whole_lifecycle(desk: Desk, store: SqliteEventStore) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from tests.unit.projector.test_projector import Embedded, no_sleep
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import ProjectionHalted, Projector

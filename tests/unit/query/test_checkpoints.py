@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.unit.projector.scenarios import busy_day, interleaved
+from tests.support.scenarios import busy_day, interleaved
 from ticket_embedded.delivery import ProjectingStore
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.unit.projector.scenarios import Ticket, interleaved
-from tests.unit.query.privacy import MARK, MARKERS, PUBLIC_TEXT, secret_life
-from tests.unit.query.test_live_stream import app_on, ids_in, read_stream
+from tests.support.asgi import read_stream
+from tests.support.privacy import MARK, MARKERS, PUBLIC_TEXT, secret_life
+from tests.support.scenarios import Ticket, interleaved
+from tests.unit.query.test_live_stream import app_on, ids_in
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
 from ticket_query.rendering import Renderings

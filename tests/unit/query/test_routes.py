@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.unit.projector.scenarios import Ticket, busy_day, interleaved
+from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.tickets import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
 from ticket_workflow import (
     InvalidData,
     NotEnabled,
@@ -13,8 +14,6 @@ from ticket_workflow import (
     fold,
 )
 from ticket_workflow.data import LONG_TEXT
-
-from .factories import ADMIN, AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
 
 
 def test_creation_puts_the_initial_marking_in_place_with_the_ticket_fields() -> None:

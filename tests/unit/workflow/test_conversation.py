@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.tickets import AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
 from ticket_workflow import (
     EVENT_TYPES,
     NOTE_ADDED,
@@ -17,8 +18,6 @@ from ticket_workflow import (
 )
 from ticket_workflow.data import LONG_TEXT
 from ticket_workflow.visibility import visible_event_data, visible_ticket
-
-from .factories import AGENT, CUSTOMER, OTHER_CUSTOMER, SUPERVISOR, Ticket
 
 
 def in_progress() -> Ticket:

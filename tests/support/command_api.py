@@ -1,11 +1,9 @@
-"""Helpers shared by the command API tests of every layer: settings, tokens, an in-process client."""
+"""The command API for tests of every layer: settings, tokens, an in-process client, a desk driving tickets."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -105,12 +103,3 @@ class Desk:
             response = await self.fire(transition, ticket)
             assert response.status_code == 200, response.text
         return ticket
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 30.0, what: str = "condition") -> None:
-    """Wait until ``check()`` holds; fail (not assert a speed) if it never does."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {within}s")
-        await asyncio.sleep(0.05)
