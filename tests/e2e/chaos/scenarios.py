@@ -157,6 +157,8 @@ SCENARIOS = [
     Scenario("SIGTERM query-api", sigterm("query-api")),
 ]
 SHORT = ["kill -9 projector", "DEL of the stream", "SIGTERM command-api"]
+TAIL = 2.0  # seconds of load after every fault
+MAX_FAULT_SECONDS = 120.0  # the load's own bound, should a fault never end
 
 
 @dataclass
@@ -199,11 +201,16 @@ async def run_scenario(
         if scenario.inject is second_replica:
             await stack.services["command-api-2"].stop()
         load = stack.load(clients)
-        running = asyncio.create_task(load.run(duration))
+        load_began = time.monotonic()
+        # The load runs for ``duration`` and on for TAIL seconds after the fault has ended, however long the fault
+        # took (a restart on a busy machine can outlast the planned load): recovery is measured on commands sent
+        # after the fault, so there must be some.
+        running = asyncio.create_task(load.run(duration + MAX_FAULT_SECONDS))
         await asyncio.sleep(duration / 4)
         began, ended = await scenario.inject(stack)
-        await running
+        await asyncio.sleep(max(load_began + duration, ended + TAIL) - time.monotonic())
         load.stop()
+        await running
         await settle(stack)
         verdict = await verify(stack, load)
         start = began if scenario.from_start else ended
