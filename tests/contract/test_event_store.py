@@ -12,10 +12,13 @@ import pytest
 from tests.support.events import event, events
 from tests.support.ids import ticket_id
 from ticket_eventstore import migrations
+from ticket_eventstore.ports import CommandStore as EventStore
+from ticket_eventstore.ports import IdempotencyKeyTaken, RecordedResponse
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKeyTaken, RecordedResponse, StaffSeen
+from ticket_workflow import VersionConflict as ConcurrencyConflict  # the store's conflict is the domain's
+from ticket_workflow.ports import StaffSeen
 
 
 def acted(stream_id: str, version: int, actor: str, *roles: str) -> Event:

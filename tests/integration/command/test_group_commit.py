@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from tests.support.events import event, events
 from tests.support.ids import ticket_id
 from ticket_eventstore.group_commit import PendingAppend, admit
+from ticket_eventstore.ports import IdempotencyKeyTaken, RecordedResponse
 from ticket_eventstore.postgres import APPEND_LOCK, DatabaseTimeouts, PostgresEventStore, create_pool
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse, StoreUnavailable
+from ticket_workflow import VersionConflict
+from ticket_workflow.ports import StoreUnavailable
 
 FAST = DatabaseTimeouts(statement=2, lock=0.5, idle_in_transaction=1, command=5, acquire=2)
 
@@ -54,7 +56,7 @@ async def test_conflicting_appends_in_one_batch_fail_alone(pg_store: PostgresEve
     assert pg_store.batches - before == 1  # they were judged in one transaction
     contest = results[:5]
     assert sum(not isinstance(r, BaseException) for r in contest) == 1
-    assert all(isinstance(r, ConcurrencyConflict) for r in contest if isinstance(r, BaseException))
+    assert all(isinstance(r, VersionConflict) for r in contest if isinstance(r, BaseException))
     assert all(isinstance(r, list) for r in results[5:])
     assert [e.version for e in await pg_store.read_stream(contested)] == [1, 2]
 

@@ -19,8 +19,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ticket_workflow import Event
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse
+from ticket_workflow import Event, VersionConflict
+
+from .ports import IdempotencyKeyTaken, RecordedResponse
 
 
 @dataclass(eq=False)
@@ -64,7 +65,7 @@ def admit(
         if key is not None and key in keys:
             verdicts.append(IdempotencyKeyTaken(*key))
         elif current.get(append.stream_id, 0) != append.expected_version:
-            verdicts.append(ConcurrencyConflict(append.stream_id, append.expected_version))
+            verdicts.append(VersionConflict(append.expected_version, stream_id=append.stream_id))
         else:
             verdicts.append(None)
             current[append.stream_id] = append.expected_version + len(append.events)

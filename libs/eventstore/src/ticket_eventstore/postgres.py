@@ -24,18 +24,11 @@ from typing import Any
 
 import asyncpg
 
-from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import (
-    STAFF_ROLES,
-    STAFF_SCAN_LIMIT,
-    ConcurrencyConflict,
-    IdempotencyKeyTaken,
-    RecordedResponse,
-    StaffSeen,
-    StoreUnavailable,
-)
+from ticket_workflow import Event, EventMetadata, VersionConflict
+from ticket_workflow.ports import STAFF_ROLES, STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
 from .group_commit import GroupCommit, PendingAppend
+from .ports import IdempotencyKeyTaken, RecordedResponse
 from .versions import check_versions
 
 log = logging.getLogger(__name__)
@@ -187,7 +180,7 @@ class PostgresEventStore:
             elif verdict == "key_taken" and append.key is not None:
                 append.fail(IdempotencyKeyTaken(*append.key))
             else:
-                append.fail(ConcurrencyConflict(append.stream_id, append.expected_version))
+                append.fail(VersionConflict(append.expected_version, stream_id=append.stream_id))
 
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, up_to_version: int | None = None

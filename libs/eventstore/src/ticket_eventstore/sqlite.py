@@ -14,16 +14,10 @@ from typing import Any
 
 import aiosqlite
 
-from ticket_workflow import Event, EventMetadata
-from ticket_workflow.ports import (
-    STAFF_ROLES,
-    STAFF_SCAN_LIMIT,
-    ConcurrencyConflict,
-    IdempotencyKeyTaken,
-    RecordedResponse,
-    StaffSeen,
-)
+from ticket_workflow import Event, EventMetadata, VersionConflict
+from ticket_workflow.ports import STAFF_ROLES, STAFF_SCAN_LIMIT, StaffSeen
 
+from .ports import IdempotencyKeyTaken, RecordedResponse
 from .versions import check_versions
 
 SCHEMA = """
@@ -133,7 +127,7 @@ class SqliteEventStore:
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None or row[0] != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version)
+                raise VersionConflict(expected_version, stream_id=stream_id)
             for event in events:
                 cursor = await conn.execute(
                     "INSERT INTO events (event_id, stream_id, version, type, data, metadata, occurred_at) "

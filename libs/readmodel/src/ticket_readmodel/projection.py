@@ -13,11 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ticket_workflow import CREATED, TRANSITION_BY_EVENT, Event, EventMetadata, TicketState, evolve
+from ticket_workflow import CREATED, EFFECTS, TRANSITION_BY_EVENT, Event, EventMetadata, TicketState, evolve
 from ticket_workflow.visibility import sees_everything
 
 PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
-RESOLVING = frozenset({"resolve", "resolve_escalated"})
 SEARCH_SEPARATOR = "\x1f"  # between the fields of a search text, so that a term never spans two of them
 
 
@@ -251,7 +250,8 @@ def _counter_kind(event: Event) -> int | None:
     """0 when the event creates a ticket, 1 when it resolves one (the counters of ``stats_buckets``)."""
     if event.type == CREATED:
         return 0
-    if TRANSITION_BY_EVENT.get(event.type) in RESOLVING:
+    transition = TRANSITION_BY_EVENT.get(event.type)
+    if transition is not None and EFFECTS[transition].resolves:  # the net's effects say what counts as resolved
         return 1
     return None
 

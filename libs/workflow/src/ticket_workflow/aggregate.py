@@ -6,15 +6,15 @@ No clock and no I/O here: commands carry their time, the application layer store
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import net as petri
 from .data import DATA_SCHEMAS, ConversationData, CreateTicketData
-from .definition import CREATED, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET, TRANSITION_BY_EVENT
+from .definition import CREATED, EFFECTS, NOTE_ADDED, REPLY_ADDED, TRANSITION_BY_EVENT
+from .effects import NOTE, problems
 from .events import Event, NewEvent
 from .rejections import (
     InvalidData,
@@ -26,102 +26,12 @@ from .rejections import (
     VersionConflict,
 )
 from .roles import effective_roles, is_staff, may_fire
+from .state import NET, Actor, Command, CreateTicket, FireTransition, Message, PostMessage, TicketState
 
-NET = SUPPORT_TICKET
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The authenticated caller: a user id and the roles its token grants."""
-
-    sub: str
-    roles: frozenset[str]
-
-
-@dataclass(frozen=True)
-class CreateTicket:
-    ticket_id: str
-    actor: Actor
-    at: datetime
-    data: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class FireTransition:
-    ticket_id: str
-    transition: str
-    actor: Actor
-    at: datetime
-    data: Mapping[str, Any] | None = None
-    expected_version: int | None = None
-
-
-@dataclass(frozen=True)
-class PostMessage:
-    """Write in the ticket's conversation: a public reply, or an internal note (staff only)."""
-
-    ticket_id: str
-    actor: Actor
-    at: datetime
-    data: Mapping[str, Any] | None = None
-    internal: bool = False
-    expected_version: int | None = None
-
-
-class Message(BaseModel):
-    """One entry of the conversation (public) or of the internal notes (staff only)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    author: str
-    # What carried it: "reply" or "note" (conversation commands); "request_info", "customer_reply",
-    # "resolution", "reopen" (the text of a transition); or, for notes, the transition whose note it is.
-    kind: str
-    body: str
-    at: datetime
-    staff: bool = False  # written by staff (agent or a role inheriting it)
-
-
-class TicketState(BaseModel):
-    """Everything the events of one ticket say about it, folded."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    version: int = 0
-    marking: dict[str, int]
-    subject: str = ""
-    description: str = ""
-    priority: str = "normal"
-    requester: str = ""
-    assignee: str | None = None
-    messages: tuple[Message, ...] = ()  # the public conversation: everyone who may see the ticket reads it
-    notes: tuple[Message, ...] = ()  # internal notes, escalation reasons, transition notes: staff only
-    escalation_reason: str | None = None
-    resolution: str | None = None
-    reopen_count: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-
-    @property
-    def place(self) -> str:
-        """The marked place (this net always holds exactly one token)."""
-        return ",".join(petri.marked_places(self.marking))
-
-    @property
-    def enabled_transitions(self) -> list[str]:
-        return petri.enabled(NET, self.marking)
-
-    @property
-    def tokens(self) -> dict[str, int]:
-        """Tokens in every place of the net, in the net's order (the specification's ``state``)."""
-        return {place: self.marking.get(place, 0) for place in NET.place_names}
-
-
-Command = CreateTicket | FireTransition | PostMessage
+_TICKET_DEFAULTS = {name: info.default for name, info in TicketState.model_fields.items()}
+_DATA_FIELDS = {name: tuple(schema.model_fields) for name, schema in DATA_SCHEMAS.items()}
+if found := problems(EFFECTS, NET.transition_names, tuple(_TICKET_DEFAULTS), _DATA_FIELDS):
+    raise ValueError("invalid effects: " + "; ".join(found))
 
 
 def decide(state: TicketState | None, command: Command) -> list[NewEvent]:
@@ -149,14 +59,7 @@ def evolve(state: TicketState | None, event: Event) -> TicketState:
         "marking": petri.fire(NET, state.marking, transition),
         "updated_at": event.timestamp,
     }
-    if state.first_response_at is None and transition not in ("customer_reply", "reopen"):
-        updates["first_response_at"] = event.timestamp
-    updates.update(_field_updates(state, transition, event))
-    note = event.data.get("note")
-    if note and _by_staff(event):
-        notes = updates.get("notes", state.notes)
-        updates["notes"] = (*notes, _message(event, transition, note))
-    return state.model_copy(update=updates)
+    return state.model_copy(update={**updates, **_effects(state, transition, event)})
 
 
 def fold(events: Iterable[Event]) -> TicketState | None:
@@ -220,8 +123,8 @@ def _decide_fire(state: TicketState | None, command: FireTransition) -> list[New
     if not petri.is_enabled(NET, state.marking, transition.name):
         raise NotEnabled(transition.name, state.place)
     payload = data.model_dump(exclude_none=True)
-    if transition.name == "assign":
-        payload.setdefault("assignee", command.actor.sub)
+    if (assigns := EFFECTS[transition.name].assigns) is not None:
+        payload.setdefault(assigns, command.actor.sub)
     return [NewEvent(type=transition.event_type, data=_stamp(state.id, command.at, payload))]
 
 
@@ -294,32 +197,26 @@ def _created(event: Event) -> TicketState:
     )
 
 
-def _field_updates(state: TicketState, transition: str, event: Event) -> dict[str, Any]:
-    d = event.data
-    if transition == "assign":
-        return {"assignee": d.get("assignee", event.metadata.actor)}
-    if transition == "escalate":
-        reason = d.get("reason")
-        notes = (*state.notes, _message(event, "escalation", reason)) if reason else state.notes
-        return {"escalation_reason": reason, "notes": notes}
-    if transition in ("request_info", "customer_reply") and d.get("message"):
-        return {"messages": (*state.messages, _message(event, transition, d["message"]))}
-    if transition in ("resolve", "resolve_escalated"):
-        resolution = d.get("resolution")
-        messages = (*state.messages, _message(event, "resolution", resolution)) if resolution else state.messages
-        return {"resolved_at": event.timestamp, "resolution": resolution, "messages": messages}
-    if transition == "close":
-        return {"closed_at": event.timestamp}
-    if transition == "reopen":
-        reason = d.get("reason")
-        messages = (*state.messages, _message(event, "reopen", reason)) if reason else state.messages
-        return {
-            "messages": messages,
-            "reopen_count": state.reopen_count + 1,
-            "assignee": None,
-            "resolved_at": None,
-            "closed_at": None,
-            "resolution": None,
-            "escalation_reason": None,
-        }
-    return {}
+def _effects(state: TicketState, transition: str, event: Event) -> dict[str, Any]:
+    """The ticket fields ``transition``'s :class:`~ticket_workflow.effects.Effects` change, given its event."""
+    effects, data, at = EFFECTS[transition], event.data, event.timestamp
+    updates: dict[str, Any] = {name: _TICKET_DEFAULTS[name] for name in effects.clears}
+    if effects.assigns is not None:
+        updates["assignee"] = data.get(effects.assigns, event.metadata.actor)
+    updates.update({target: data.get(source) for target, source in effects.sets.items()})
+    updates.update({name: at for name in effects.stamps})
+    updates.update({name: getattr(state, name) + 1 for name in effects.counts})
+    if effects.first_response and state.first_response_at is None:
+        updates["first_response_at"] = at
+    public: list[Message] = []
+    staff: list[Message] = []
+    for writes in effects.writes:
+        if text := data.get(writes.field):
+            (staff if writes.staff_only else public).append(_message(event, writes.kind, text))
+    if (note := data.get(NOTE)) and _by_staff(event):
+        staff.append(_message(event, transition, note))
+    if public:
+        updates["messages"] = (*state.messages, *public)
+    if staff:
+        updates["notes"] = (*state.notes, *staff)
+    return updates

@@ -5,6 +5,7 @@ Event type names are the published wire contract: subscribers match on them, odd
 
 from __future__ import annotations
 
+from .effects import Effects, Writes
 from .net import Arc, Net, Place, Role, Transition
 from .validation import validate
 
@@ -58,7 +59,7 @@ SUPPORT_TICKET = validate(
         ),
         roles=(
             Role("customer", "End user who submits support tickets"),
-            Role("agent", "First-line support agent who handles tickets"),
+            Role("agent", "First-line support agent who handles tickets", staff=True),
             Role("supervisor", "Senior support who handles escalations", inherits=("agent",)),
             Role("admin", "Full access to all operations", inherits=("supervisor",)),
         ),
@@ -75,6 +76,31 @@ SUPPORT_TICKET = validate(
         },
     )
 )
+
+# What each transition does to the ticket beside moving the token (see :class:`~ticket_workflow.effects.Effects`).
+_RESOLVE = Effects(
+    sets={"resolution": "resolution"},
+    stamps=("resolved_at",),
+    writes=(Writes("resolution", "resolution"),),
+)
+EFFECTS: dict[str, Effects] = {
+    "assign": Effects(assigns="assignee"),
+    "start_work": Effects(),
+    "escalate": Effects(
+        sets={"escalation_reason": "reason"}, writes=(Writes("reason", "escalation", staff_only=True),)
+    ),
+    "request_info": Effects(writes=(Writes("message", "request_info"),)),
+    "customer_reply": Effects(writes=(Writes("message", "customer_reply"),), first_response=False),
+    "resolve": _RESOLVE,
+    "resolve_escalated": _RESOLVE,
+    "close": Effects(stamps=("closed_at",)),
+    "reopen": Effects(
+        clears=("assignee", "resolved_at", "closed_at", "resolution", "escalation_reason"),
+        counts=("reopen_count",),
+        writes=(Writes("reason", "reopen"),),
+        first_response=False,
+    ),
+}
 
 # The conversation beside the workflow: events of the ticket's stream that leave the net's marking as it is.
 REPLY_ADDED = "ReplyAdded"  # a public reply, by the requester or by staff; not on a closed ticket

@@ -40,6 +40,7 @@ class Role:
     name: str
     description: str = ""
     inherits: tuple[str, ...] = ()
+    staff: bool = False  # whoever holds it, or a role inheriting it, is staff: sees and acts on every ticket
 
 
 @dataclass(frozen=True)

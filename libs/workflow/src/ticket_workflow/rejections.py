@@ -45,13 +45,23 @@ class NotEnabled(Rejection):
 
 
 class VersionConflict(Rejection):
+    """The ticket is no longer at the version a command was decided on; nothing was written.
+
+    ``decide`` raises it when the caller's ``expected_version`` is stale (``actual`` known); an event store raises
+    it when another writer appended to the stream first (``stream_id`` known, ``actual`` not).
+    """
+
     code = "version_conflict"
 
-    def __init__(self, expected: int, actual: int | None = None) -> None:
-        detail = f", it is at {actual}" if actual is not None else ""
-        super().__init__(f"expected the ticket at version {expected}{detail}; reload and retry")
+    def __init__(self, expected: int, actual: int | None = None, *, stream_id: str | None = None) -> None:
+        if actual is None:
+            message = "the ticket was changed by another request at the same time; reload and retry"
+        else:
+            message = f"expected the ticket at version {expected}, it is at {actual}; reload and retry"
+        super().__init__(message)
         self.expected = expected
         self.actual = actual
+        self.stream_id = stream_id
 
 
 class TicketClosed(Rejection):

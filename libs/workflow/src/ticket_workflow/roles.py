@@ -41,5 +41,11 @@ def permitted(net: Net, roles: Iterable[str]) -> list[str]:
 
 
 def is_staff(net: Net, roles: Iterable[str]) -> bool:
-    """Staff (agent and every role that inherits it) see and act on every ticket."""
-    return "agent" in effective_roles(net, roles)
+    """Staff (a role the net marks ``staff``, or one inheriting it) see and act on every ticket."""
+    by_name = net.roles_by_name
+    return any(by_name[role].staff for role in effective_roles(net, roles))
+
+
+def staff_roles(net: Net) -> frozenset[str]:
+    """Every role that makes whoever holds it staff."""
+    return frozenset(r.name for r in net.roles if is_staff(net, [r.name]))

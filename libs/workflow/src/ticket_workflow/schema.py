@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .data import DATA_SCHEMAS, CreateTicketData
-from .definition import CREATED
+from .definition import CREATED, EFFECTS
 from .net import Net
-from .roles import effective_roles
+from .roles import effective_roles, is_staff
 
 
 def describe(net: Net) -> dict[str, Any]:
@@ -24,6 +24,7 @@ def describe(net: Net) -> dict[str, Any]:
                 "outputs": [{"place": a.place, "weight": a.weight} for a in t.outputs],
                 "roles": list(net.permissions.get(t.name, ())),
                 "data_schema": DATA_SCHEMAS[t.name].model_json_schema() if t.name in DATA_SCHEMAS else None,
+                "effects": EFFECTS[t.name].describe() if t.name in EFFECTS else None,
             }
             for t in net.transitions
         ],
@@ -40,6 +41,7 @@ def describe(net: Net) -> dict[str, Any]:
                 "name": r.name,
                 "description": r.description,
                 "inherits": list(r.inherits),
+                "staff": is_staff(net, [r.name]),  # the role itself or one it inherits is staff
                 "effective": sorted(effective_roles(net, [r.name])),
             }
             for r in net.roles

@@ -1,11 +1,13 @@
-"""What a customer may read: the one place that says which fields are for staff only.
+"""What a customer may read: the one place every read path asks which fields are for staff only.
 
 Every read path (ticket, list, history, time travel, live stream, pages) asks these functions before answering a
-customer; staff read everything. Staff-only are:
+customer; staff read everything. The tables are derived from the net's effects (:data:`~.definition.EFFECTS`):
+staff-only are
 
 - internal notes (``InternalNoteAdded`` events, the ticket's ``notes``);
 - the ``note`` of every transition (kept in the audit trail for colleagues);
-- the escalation ``reason`` (``Escalateed``) and the ticket's ``escalation_reason``.
+- each text a transition writes as an internal note (the escalation ``reason`` of ``Escalateed``), and the
+  ticket field set from it (``escalation_reason``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .definition import NOTE_ADDED, SUPPORT_TICKET
+from .definition import EFFECTS, NOTE_ADDED, SUPPORT_TICKET
+from .effects import NOTE
 from .roles import is_staff
 
 STAFF_ONLY_EVENTS: frozenset[str] = frozenset({NOTE_ADDED})
 STAFF_ONLY_DATA: dict[str | None, frozenset[str]] = {
-    None: frozenset({"note"}),  # every event type
-    "Escalateed": frozenset({"note", "reason"}),
+    None: frozenset({NOTE}),  # every event type
+    **{t.event_type: EFFECTS[t.name].staff_only_data for t in SUPPORT_TICKET.transitions},
 }
-STAFF_ONLY_TICKET_FIELDS: tuple[str, ...] = ("notes", "escalation_reason")
+STAFF_ONLY_TICKET_FIELDS: tuple[str, ...] = (
+    "notes",
+    *sorted({name for effects in EFFECTS.values() for name in effects.staff_only_ticket_fields}),
+)
 
 
 def sees_everything(roles: Iterable[str]) -> bool:

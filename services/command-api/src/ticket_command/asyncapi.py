@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ticket_eventstore.stream import FIELDS
-from ticket_workflow import CREATED, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET, EventMetadata
+from ticket_workflow import (
+    CREATED,
+    EFFECTS,
+    NOTE_ADDED,
+    REPLY_ADDED,
+    SUPPORT_TICKET,
+    TRANSITION_BY_EVENT,
+    EventMetadata,
+)
 from ticket_workflow.data import DATA_SCHEMAS, ConversationData, CreateTicketData
 
 VERSION = "1.0.0"
@@ -112,8 +120,9 @@ def _data_schema(event_type: str) -> dict[str, Any]:
     elif event_type in _CONVERSATION:
         schema, always = ConversationData.model_json_schema(), ["body"]
     else:
-        transition = next(t.name for t in SUPPORT_TICKET.transitions if t.event_type == event_type)
-        schema, always = DATA_SCHEMAS[transition].model_json_schema(), ["assignee"] if transition == "assign" else []
+        transition = TRANSITION_BY_EVENT[event_type]
+        assigns = EFFECTS[transition].assigns  # decide fills it with the caller when the command leaves it out
+        schema, always = DATA_SCHEMAS[transition].model_json_schema(), [assigns] if assigns else []
     return {
         "type": "object",
         "required": ["aggregate_id", "timestamp", *always],

@@ -1,8 +1,8 @@
 """The application service: load the ticket, decide, record the events, append them, answer.
 
-Works with any :class:`~ticket_workflow.ports.EventStore` (PostgreSQL, or the embedded SQLite twin). Races
+Works with any :class:`~ticket_eventstore.ports.CommandStore` (PostgreSQL, or the embedded SQLite twin). Races
 are settled by the store: the append names the version the decision was made on, and a stale decision gets
-:class:`~ticket_workflow.ports.ConcurrencyConflict` (409) with nothing written.
+:class:`~ticket_workflow.VersionConflict` (409) with nothing written, as a stale ``expected_version`` does.
 
 Transitions, replies and notes all take the same path: replay (Idempotency-Key), load, decide, check what only
 the application can check (an assignee must be known staff: :mod:`.staff`), append, answer.
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ticket_eventstore.ports import CommandStore, IdempotencyKeyTaken, RecordedResponse
 from ticket_workflow import (
+    EFFECTS,
     Actor,
     CreateTicket,
     EventMetadata,
@@ -30,7 +32,6 @@ from ticket_workflow import (
     evolve,
     record,
 )
-from ticket_workflow.ports import ConcurrencyConflict, EventStore, IdempotencyKeyTaken, RecordedResponse
 
 from .idempotency import IdempotentRequest, KeyReused
 from .models import TicketChange
@@ -59,7 +60,7 @@ class CommandResult:
 class CommandService:
     def __init__(
         self,
-        store: EventStore,
+        store: CommandStore,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -126,7 +127,7 @@ class CommandService:
         request answered (a retry racing its original must not see the original's effect as a conflict)."""
         try:
             return await attempt
-        except (Rejection, ConcurrencyConflict, IdempotencyKeyTaken):
+        except (Rejection, IdempotencyKeyTaken):  # a store's version conflict is a Rejection too
             replay = await self._replay(context)
             if replay is None:
                 raise
@@ -174,15 +175,16 @@ class CommandService:
         return CommandResult(status_code, {**body, "position": stored[-1].position})
 
     async def _check_assignee(self, command: Command, decided: list[NewEvent]) -> None:
-        """An accepted ``assign`` may name the caller (the default) or a known staff member, nobody else.
+        """A transition that assigns (:attr:`~ticket_workflow.Effects.assigns`) may name the caller (the default)
+        or a known staff member, nobody else.
 
         Checked after ``decide``: a caller who may not assign at all, or a ticket that cannot be assigned now,
         gets that answer first, and the directory is consulted only for a command that would otherwise pass.
         """
-        if not isinstance(command, FireTransition) or command.transition != "assign":
+        if not isinstance(command, FireTransition) or (field := EFFECTS[command.transition].assigns) is None:
             return
         for new in decided:
-            assignee = new.data.get("assignee")
+            assignee = new.data.get(field)
             if assignee is not None and assignee != command.actor.sub and not await self.staff.knows(assignee):
                 raise UnknownAssignee(assignee)
 

@@ -1,8 +1,8 @@
 """Idempotency-Key: a retry with the same key and body gets the original answer; nothing is written twice.
 
 Keys are scoped per caller (the token's ``sub``). The answer is stored in the same transaction as the events the
-request wrote (``EventStore.append(..., response=...)``), so a key is recorded if and only if its events are.
-Refused requests write nothing, the key included: retrying one re-evaluates it.
+request wrote (``CommandStore.append(..., response=...)``, :mod:`ticket_eventstore.ports`), so a key is recorded
+if and only if its events are. Refused requests write nothing, the key included: retrying one re-evaluates it.
 """
 
 from __future__ import annotations
