@@ -41,13 +41,17 @@ class IdentityProvider:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.keys: list[dict[str, Any]] = [self.jwk(self.private_key, KID)]
         self.fetches = 0
-        self.delay = 0.0
+        # When set, every fetch is held until ``gate`` opens (or 10 s pass); ``asked`` says a fetch is being held.
+        self.gate: threading.Event | None = None
+        self.asked = threading.Event()
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 provider.fetches += 1
-                time.sleep(provider.delay)
+                if provider.gate is not None:
+                    provider.asked.set()
+                    provider.gate.wait(10)
                 body = json.dumps({"keys": provider.keys}).encode()
                 self.send_response(200 if self.path == "/.well-known/jwks.json" else 404)
                 self.send_header("Content-Type", "application/json")
@@ -221,23 +225,18 @@ def test_a_provider_that_is_down_is_not_asked_on_every_request() -> None:
 
 
 async def test_a_key_fetch_never_blocks_the_event_loop(provider: IdentityProvider) -> None:
-    """The fetch runs in a worker thread; a known key verifies in place, without one."""
-    provider.delay = 0.5
+    """The fetch runs in a worker thread; a known key verifies in place, without one.
+
+    The provider holds the fetch until the test opens the gate. Were the fetch made on the event loop, the loop
+    would stay stuck in it until the provider gave up holding (10 s), and the verification would be over by the time
+    this test runs again; off the loop, the test runs on while the fetch is still held."""
+    provider.gate = threading.Event()
     checker = verifier(provider.url)
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticking = asyncio.create_task(ticker())
-    try:
-        assert (await checker.verify_async(provider.token("sue"))).sub == "sue"
-    finally:
-        ticking.cancel()
-    assert ticks >= 20  # the loop ran on through the half-second fetch
+    verifying = asyncio.create_task(checker.verify_async(provider.token("sue")))
+    assert await asyncio.to_thread(provider.asked.wait, 10)
+    assert not verifying.done(), "the event loop waited for the key fetch"
+    provider.gate.set()
+    assert (await verifying).sub == "sue"
     with mock.patch("asyncio.to_thread", side_effect=AssertionError("no thread for a known key")):
         assert (await checker.verify_async(provider.token("tom"))).sub == "tom"
 
@@ -245,7 +244,7 @@ async def test_a_key_fetch_never_blocks_the_event_loop(provider: IdentityProvide
 async def test_the_query_api_verifies_identity_provider_tokens_off_the_event_loop(
     provider: IdentityProvider, tmp_path: Path
 ) -> None:
-    provider.delay = 0.5
+    provider.gate = threading.Event()
     db = await SqliteDatabase.open(str(tmp_path / "read.db"))
     read_model = SqliteReadModel(db)
     await read_model.migrate()
@@ -255,11 +254,11 @@ async def test_the_query_api_verifies_identity_provider_tokens_off_the_event_loo
         async with httpx.AsyncClient(transport=transport, base_url="http://query") as client:
             bearer = {"Authorization": f"Bearer {provider.token('sue', ('supervisor',))}"}
             slow = asyncio.create_task(client.get("/api/support-ticket", headers=bearer))
-            await asyncio.sleep(0.1)  # the request is now waiting for the keys
-            started = time.monotonic()
+            assert await asyncio.to_thread(provider.asked.wait, 10)  # the request now waits for the held keys
             assert (await client.get("/health")).status_code == 200
-            # Not a speed figure: the fetch is held for 0.5 s, and a loop blocked by it could not answer in less.
-            assert time.monotonic() - started < 0.3
+            # /health answered while the fetch is still held: a loop blocked by the fetch could not have.
+            assert not slow.done(), "the event loop waited for the key fetch"
+            provider.gate.set()
             assert (await slow).status_code == 200
             forged = {"Authorization": f"Bearer {provider.token(kid='made-up')}"}
             assert (await client.get("/api/support-ticket", headers=forged)).status_code == 401
