@@ -6,15 +6,14 @@ the assignee comes from the staff directory, refusals are worded for people, and
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.e2e.ui.arrange import debug_token, post
 from tests.e2e.ui.test_ui import LIVE, HelpDesk, desk  # noqa: F401 (the fixture is used by name)
 from tests.support.ids import random_suffix
 
@@ -44,27 +43,14 @@ ENGINEERING_WORDS = (
 )
 
 
-def _api(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"{base}{path}", json.dumps(body).encode(), headers, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return dict(json.loads(response.read()))
-
-
-def _token(base: str, user: str, role: str) -> str:
-    return str(_api(base, "/api/debug/token", {"sub": user, "roles": [role]})["token"])
-
-
 def _ticket(base: str, customer: str, subject: str = "Scanner sends empty e-mails", **extra: Any) -> str:
-    token = _token(base, customer, "customer")
+    token = debug_token(base, customer, "customer")
     body = {"subject": subject, "description": "Every scan arrives as an empty e-mail.", **extra}
-    return str(_api(base, "/api/support-ticket", body, token)["aggregate_id"])
+    return str(post(base, "/api/support-ticket", body, token)["aggregate_id"])
 
 
 def _fire(base: str, token: str, transition: str, ticket: str, **data: str) -> None:
-    _api(base, f"/api/{transition}", {"aggregate_id": ticket, **({"data": data} if data else {})}, token)
+    post(base, f"/api/{transition}", {"aggregate_id": ticket, **({"data": data} if data else {})}, token)
 
 
 def _page_text(d: HelpDesk) -> str:
@@ -207,7 +193,7 @@ def test_a_customer_reads_its_own_words_and_staff_keep_the_net(
     tag = random_suffix()
     customer_name, agent_name = f"uma-{tag}", f"vic-{tag}"
     ticket = _ticket(ui_base_url, customer_name)
-    agent_token = _token(ui_base_url, agent_name, "agent")
+    agent_token = debug_token(ui_base_url, agent_name, "agent")
     _fire(ui_base_url, agent_token, "assign", ticket, note="Taking this one")
     _fire(ui_base_url, agent_token, "start_work", ticket)
     _fire(ui_base_url, agent_token, "request_info", ticket, message="Which firmware is installed?")
@@ -237,8 +223,8 @@ def test_a_customer_reads_its_own_words_and_staff_keep_the_net(
     _fire(ui_base_url, agent_token, "resolve", ticket, resolution="Updated the firmware to 2.2; scans arrive again.")
     customer.wait_place("resolved", LIVE)
     _wait_message(customer, "Updated the firmware to 2.2")
-    resolution = customer.find(".conversation .message[data-kind=resolution]")
-    assert "resolved the ticket" in resolution.text
+    # Read through the helper, which finds the element again if a live update redraws the conversation meanwhile.
+    assert "resolved the ticket" in customer.text(".conversation .message[data-kind=resolution]")
     _fire(ui_base_url, agent_token, "close", ticket)
     customer.wait_place("closed", LIVE)
     closed = customer.text("[data-testid=closed-note]")
@@ -276,7 +262,7 @@ def test_drafts_survive_escape_reload_and_a_conflicting_change(
     tag = random_suffix()
     ticket = _ticket(ui_base_url, f"dora-{tag}")
     me, other = f"eve-{tag}", f"fay-{tag}"
-    token = _token(ui_base_url, me, "agent")
+    token = debug_token(ui_base_url, me, "agent")
     _fire(ui_base_url, token, "assign", ticket)
     _fire(ui_base_url, token, "start_work", ticket)
     reason = "The vendor must replace the feeder, our spare is broken."
@@ -333,7 +319,7 @@ def test_sent_forms_clear_their_drafts_and_ctrl_enter_sends_a_transition(
     tag = random_suffix()
     ticket = _ticket(ui_base_url, f"gil-{tag}")
     me = f"hal-{tag}"
-    token = _token(ui_base_url, me, "agent")
+    token = debug_token(ui_base_url, me, "agent")
     _fire(ui_base_url, token, "assign", ticket)
     _fire(ui_base_url, token, "start_work", ticket)
     agent = desk("agent")
@@ -397,7 +383,8 @@ def test_the_assignee_comes_from_the_staff_directory(
     ticket = _ticket(ui_base_url, f"jo-{tag}")
     colleague, me = f"kim-{tag}", f"lou-{tag}"
     # The colleague has worked before (the directory is read from the events); a typo of the name is unknown.
-    _api(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": "Seen"}, _token(ui_base_url, colleague, "agent"))
+    colleague_token = debug_token(ui_base_url, colleague, "agent")
+    post(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": "Seen"}, colleague_token)
     agent = desk("agent")
     agent.sign_in(me, "agent")
     agent.open_ticket(ticket)
