@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.support.command_api import PATHS, ROLES, SEED_MATRIX, SOURCE_PLACE, Desk, bearer
@@ -112,10 +114,22 @@ async def test_expected_version_gives_strict_optimistic_concurrency(desk: Desk, 
     ticket = await desk.ticket_in("new")
     stale = await desk.fire("assign", ticket, desk.agent, expected_version=0)
     assert stale.status_code == 409
-    assert stale.json()["code"] == "version_conflict"
+    message = "expected the ticket at version 0, it is at 1; reload and retry"
+    assert (stale.json()["code"], stale.json()["message"]) == ("version_conflict", message)
     assert len(await store.read_stream(ticket)) == 1
     fresh = await desk.fire("assign", ticket, desk.agent, expected_version=1)
     assert fresh.status_code == 200 and fresh.json()["version"] == 2
+
+
+async def test_a_lost_append_race_is_the_same_version_conflict(desk: Desk, store: SqliteEventStore) -> None:
+    """Both requests decide on version 1; the store refuses the second append, which writes nothing."""
+    ticket = await desk.ticket_in("new")
+    answers = await asyncio.gather(*(desk.fire("assign", ticket, desk.agent) for _ in range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    [lost] = [a.json() for a in answers if a.status_code == 409]
+    message = "the ticket was changed by another request at the same time; reload and retry"
+    assert (lost["code"], lost["message"]) == ("version_conflict", message)
+    assert [e.version for e in await store.read_stream(ticket)] == [1, 2]
 
 
 async def test_an_unknown_ticket_is_404(desk: Desk, store: SqliteEventStore) -> None:

@@ -18,9 +18,13 @@ STAFF_ROLES: frozenset[str] = staff_roles(SUPPORT_TICKET)
 STAFF_SCAN_LIMIT = 50_000
 
 
-# The store's "another writer appended first" is the domain's version conflict: one class, one 409 answer.
-# This name is kept only until ``ticket_service.errors`` and ``bench/designs.py`` import ``VersionConflict``.
-ConcurrencyConflict = VersionConflict
+class ConcurrencyConflict(VersionConflict):
+    """The old name of a lost append race. Stores raise :class:`~ticket_workflow.VersionConflict` itself (one
+    class, one 409 answer); this name is kept, never raised by a store, only until ``ticket_service.errors`` and
+    ``bench/designs.py`` stop naming it."""
+
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(expected_version, stream_id=stream_id)
 
 
 class StoreUnavailable(Exception):
