@@ -1,6 +1,7 @@
 // Live updates: one EventSource on /api/stream for the whole page; views subscribe to ticket events.
 
 import { notePosition, streamUrl } from './api.js';
+import { coalesce } from './coalesce.js';
 
 const subscribers = new Set();
 const statusListeners = new Set();
@@ -95,6 +96,22 @@ export function disconnect() {
 export function subscribe(fn) {
   subscribers.add(fn);
   return () => subscribers.delete(fn);
+}
+
+/**
+ * Call reload() once after a burst of events (none for `pauseMs`): the events of one poll of the stream arrive
+ * together and make one reload. `concerns(view)` sees every event first (null after a gap) and says whether it is
+ * this page's; it may show the view at once. Returns the function that stops, dropping a pending reload.
+ */
+export function reloadOnChange(reload, { pauseMs = 25, concerns = () => true } = {}) {
+  const soon = coalesce(reload, pauseMs);
+  const unsubscribe = subscribe((view) => {
+    if (concerns(view)) soon();
+  });
+  return () => {
+    soon.cancel();
+    unsubscribe();
+  };
 }
 
 export function onStatus(fn) {

@@ -30,6 +30,11 @@ export function errorBox(err, retry, title = 'Something went wrong') {
 }
 
 /** The status of a ticket: the place's name for staff, a customer's words otherwise (data-place is the place). */
+/** The box under a form where what stopped or refused it is said (hidden while there is nothing to say). */
+export function formErrorArea() {
+  return h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+}
+
 export function placeBadge(place, { staff = auth.isStaff() } = {}) {
   return h('span', { class: `badge place place-${place}`, dataset: { place } }, statusLabel(place, staff));
 }

@@ -4,17 +4,6 @@ import test from 'node:test';
 import { openDrafts } from '../src/drafts.js';
 import { createSubmission } from '../src/submission.js';
 
-function memoryStorage() {
-  const map = new Map();
-  return {
-    get length() { return map.size; },
-    key: (i) => [...map.keys()][i] ?? null,
-    getItem: (k) => (map.has(k) ? map.get(k) : null),
-    setItem: (k, v) => map.set(k, String(v)),
-    removeItem: (k) => map.delete(k),
-  };
-}
-
 function counter() {
   let n = 0;
   return () => `key-${(n += 1)}`;
@@ -96,7 +85,7 @@ test('while one send is in flight a second submit (a double Ctrl+Enter) sends no
 });
 
 test('the draft is cleared once the answer came, and kept when the send was refused or stopped', async () => {
-  const drafts = openDrafts('ann', { storage: memoryStorage() });
+  const drafts = openDrafts('ann'); // no localStorage in Node: the store's in-memory fallback
   const drafted = { clear: () => drafts.clear('t1', 'composer.body') };
   let refuse = true;
   let blank = true;

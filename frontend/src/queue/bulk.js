@@ -1,5 +1,7 @@
 // Bulk actions: one command per ticket, a few at a time, each with its own outcome. Pure logic, no DOM.
 
+import { humanize } from '../format.js';
+
 /** How many commands of one bulk action are in flight at once. */
 export const BULK_CONCURRENCY = 3;
 
@@ -35,12 +37,6 @@ export async function runBulk(items, task, { concurrency = BULK_CONCURRENCY, onR
   return results;
 }
 
-/** "assigned" -> "Assigned" (kept here so this module has no DOM-bound imports). */
-function placeName(place) {
-  const text = String(place || '').replace(/[_-]+/g, ' ').trim();
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /**
  * The plain reason a command was refused for one ticket, from the API's error {code, message, status},
  * the ticket as the queue showed it and the data sent (e.g. {assignee}).
@@ -52,7 +48,7 @@ export function refusalReason(error, ticket = {}, data = {}) {
     case 'transition_not_enabled': {
       const named = /the ticket is in '([a-z_]+)'/.exec(message);
       const place = named ? named[1] : ticket.place;
-      return place ? `Not in a state that allows it: it is ${placeName(place).toLowerCase()}.` : 'Not in a state that allows it.';
+      return place ? `Not in a state that allows it: it is ${humanize(place).toLowerCase()}.` : 'Not in a state that allows it.';
     }
     case 'version_conflict':
       return 'Someone changed it since the list was loaded; reload and try again.';

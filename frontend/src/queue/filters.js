@@ -2,6 +2,7 @@
 // priority, assignee, sort, "Assigned to me", table or board) and, on phones, the button that folds them.
 // Every change is handed to onChange(patch); sync() shows the state after it.
 
+import { coalesce } from '../coalesce.js';
 import { h } from '../dom.js';
 import { humanize } from '../format.js';
 import { foldLabel, isFolded } from './fold.js';
@@ -80,19 +81,15 @@ export function createFilters({ q, places, priorities, onChange }) {
   window.addEventListener('resize', onResize);
   drawFold();
 
-  let typing = null;
+  const typed = coalesce(() => onChange({ q: search.value.trim() }), TYPING_PAUSE_MS);
   const tools = h('form', { class: 'queue-tools', role: 'search', 'aria-label': 'Search tickets', onsubmit: (e) => {
     e.preventDefault();
-    clearTimeout(typing);
-    onChange({ q: search.value.trim() });
+    typed.now();
   } },
   h('div', { class: 'search-field' }, h('label', { for: 'filter-q' }, 'Search'), search, searchHint),
   foldButton);
 
-  search.addEventListener('input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => onChange({ q: search.value.trim() }), TYPING_PAUSE_MS);
-  });
+  search.addEventListener('input', typed);
   assignee.addEventListener('change', () => onChange({ assignee: assignee.value.trim() }));
   filters.addEventListener('change', (e) => {
     const name = e.target.dataset.filter;
@@ -123,7 +120,7 @@ export function createFilters({ q, places, priorities, onChange }) {
       search.select();
     },
     dispose() {
-      clearTimeout(typing);
+      typed.cancel();
       window.removeEventListener('resize', onResize);
     },
   };

@@ -8,7 +8,7 @@ import { h, mount, uid } from '../dom.js';
 import { humanize } from '../format.js';
 import { schemaFields } from '../forms.js';
 import { sendingForm } from '../sending.js';
-import { announce } from '../ui.js';
+import { announce, formErrorArea } from '../ui.js';
 import { actionWords, customerStatus, fieldWords, statusLabel } from '../words.js';
 import { assigneePicker } from './assignee-picker.js';
 
@@ -119,7 +119,7 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
       extras,
       words: (field) => fieldWords(field, staff),
     });
-    const errorArea = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+    const errorArea = formErrorArea();
     const notice = h('div', { class: 'notice form-conflict', role: 'status', hidden: true });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, words.label);
     const headingId = uid('form-title');

@@ -7,7 +7,7 @@ import * as api from '../api.js';
 import { h, mount, uid } from '../dom.js';
 import { attachCounter } from '../forms.js';
 import { sendingForm } from '../sending.js';
-import { announce, timeEl } from '../ui.js';
+import { announce, formErrorArea, timeEl } from '../ui.js';
 import { messageLabel, statusLabel } from '../words.js';
 import { conversationEntries } from './entries.js';
 
@@ -30,7 +30,7 @@ export function createConversation({ id, staff, me, drafts, onSent, openAction }
   const hint = h('p', { class: 'hint composer-hint', id: `${bodyId}-hint` });
   textarea.setAttribute('aria-describedby', hint.id);
   const counter = attachCounter(textarea, BODY_LIMIT);
-  const errorArea = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+  const errorArea = formErrorArea();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' });
   const modeName = uid('mode');
   const radios = {};

@@ -143,23 +143,23 @@ export function renderTicket(root, ctx, schema) {
   }
 
   // ---- live -----------------------------------------------------------------------------------------
-  let liveTimer = null;
-  const unsubscribe = live.subscribe((view) => {
-    if (view && view.aggregate_id !== id) return;
-    if (view && ticket && view.version > ticket.version) {
-      // The stream carries this viewer's own view of the ticket (fields, place, the actions it may fire now):
-      // show it at once; the timeline follows with the read below.
-      show(view, { by: view.actor && view.actor !== me ? view.actor : null });
-    }
-    clearTimeout(liveTimer);
-    liveTimer = setTimeout(() => load(), 20);
+  const stopLive = live.reloadOnChange(() => load(), {
+    pauseMs: 20,
+    concerns: (view) => {
+      if (view && view.aggregate_id !== id) return false;
+      if (view && ticket && view.version > ticket.version) {
+        // The stream carries this viewer's own view of the ticket (fields, place, the actions it may fire now):
+        // show it at once; the timeline follows with the read below.
+        show(view, { by: view.actor && view.actor !== me ? view.actor : null });
+      }
+      return true;
+    },
   });
 
   mount(root, pageTitle('Ticket'), loading('Loading the ticket…'));
   load({ first: true });
   return () => {
     disposed = true;
-    clearTimeout(liveTimer);
-    unsubscribe();
+    stopLive();
   };
 }

@@ -8,7 +8,7 @@ import { openDrafts } from '../drafts.js';
 import { schemaFields } from '../forms.js';
 import { href, navigate } from '../router.js';
 import { sendingForm } from '../sending.js';
-import { announce, errorBox, loading, pageTitle } from '../ui.js';
+import { announce, errorBox, formErrorArea, loading, pageTitle } from '../ui.js';
 
 const CUSTOMER_WORDS = {
   subject: { label: 'Subject', hint: 'One line: what does not work?' },
@@ -29,7 +29,7 @@ export function renderNewTicket(root) {
       placeholders: { subject: 'e.g. I cannot sign in since this morning' },
       words: staff ? null : (name) => CUSTOMER_WORDS[name] || null,
     });
-    const errorArea = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+    const errorArea = formErrorArea();
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Open ticket');
     const form = h('form', { class: 'card stack form-narrow', id: 'new-ticket', novalidate: true }, fields, errorArea,
       h('div', { class: 'actions-row' }, submit, h('a', { class: 'btn btn-ghost', href: href(staff ? '/queue' : '/tickets') }, 'Cancel'),

@@ -2,6 +2,7 @@
 
 import * as api from '../api.js';
 import * as auth from '../auth.js';
+import { coalesce } from '../coalesce.js';
 import { h, mount, uid } from '../dom.js';
 import * as live from '../live.js';
 import { href, parse, replaceQuery } from '../router.js';
@@ -35,14 +36,11 @@ export function renderPortal(root) {
 
   const searchId = uid('portal-q');
   const search = h('input', { id: searchId, type: 'search', name: 'q', value: q, autocomplete: 'off', placeholder: 'Ticket number, subject or words from the conversation' });
-  const searchForm = h('form', { class: 'portal-search', role: 'search', onsubmit: (e) => { e.preventDefault(); setQuery(search.value); } },
+  const typed = coalesce(() => setQuery(search.value), 300);
+  const searchForm = h('form', { class: 'portal-search', role: 'search', onsubmit: (e) => { e.preventDefault(); typed.now(); } },
     h('label', { for: searchId }, 'Search my tickets'), h('div', { class: 'search-row' }, search,
       h('button', { type: 'submit', class: 'btn' }, 'Search')));
-  let typing = null;
-  search.addEventListener('input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => setQuery(search.value), 300);
-  });
+  search.addEventListener('input', typed);
 
   function setQuery(value) {
     const next = value.trim();
@@ -83,11 +81,8 @@ export function renderPortal(root) {
     mount(more, nextCursor ? h('button', { type: 'button', class: 'btn', onclick: () => load({ append: true }) }, 'Show more') : null);
   }
 
-  let timer = null;
-  const unsubscribe = live.subscribe((ticket) => {
-    if (ticket && ticket.requester && ticket.requester !== session.sub) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => load(), 25);
+  const stopLive = live.reloadOnChange(() => load(), {
+    concerns: (ticket) => !(ticket && ticket.requester && ticket.requester !== session.sub),
   });
 
   mount(root,
@@ -96,8 +91,7 @@ export function renderPortal(root) {
   load();
   return () => {
     disposed = true;
-    clearTimeout(timer);
-    clearTimeout(typing);
-    unsubscribe();
+    typed.cancel();
+    stopLive();
   };
 }

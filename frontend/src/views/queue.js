@@ -17,9 +17,6 @@ import { replaceQuery } from '../router.js';
 import { errorBox, loading, pageTitle } from '../ui.js';
 import * as unread from '../unread.js';
 
-/** Events of one poll of the stream arrive together: a short pause coalesces them into one reload. */
-const LIVE_PAUSE_MS = 25;
-
 export function renderQueue(root, ctx, schema) {
   let disposed = false;
   const session = auth.current();
@@ -147,14 +144,14 @@ export function renderQueue(root, ctx, schema) {
     bulk.syncSelectAll();
   }
 
-  let liveTimer = null;
-  const unsubscribe = live.subscribe((ticket) => {
-    if (ticket && ticket.aggregate_id) changed.add(ticket.aggregate_id);
-    clearTimeout(liveTimer);
-    liveTimer = setTimeout(() => {
-      load();
-      counts.load();
-    }, LIVE_PAUSE_MS);
+  const stopLive = live.reloadOnChange(() => {
+    load();
+    counts.load();
+  }, {
+    concerns: (ticket) => {
+      if (ticket && ticket.aggregate_id) changed.add(ticket.aggregate_id);
+      return true;
+    },
   });
 
   mount(root, heading, counts.element, controls.tools, controls.filters, bulk.bar, bulk.results, results, pager);
@@ -163,10 +160,9 @@ export function renderQueue(root, ctx, schema) {
 
   return () => {
     disposed = true;
-    clearTimeout(liveTimer);
+    stopLive();
     controls.dispose();
     keys.dispose();
     bulk.dispose();
-    unsubscribe();
   };
 }

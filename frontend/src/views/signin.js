@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import * as auth from '../auth.js';
 import { h, mount } from '../dom.js';
 import { humanize } from '../format.js';
-import { pageTitle } from '../ui.js';
+import { formErrorArea, pageTitle } from '../ui.js';
 
 const DEBUG_OFF_KEY = 'helpdesk.debugTokenUnavailable';
 // Shown only until /api/schema answers; the schema's role list (with descriptions) replaces it.
@@ -17,8 +17,8 @@ function roleOption(role) {
 
 export function renderSignIn(root, { message, onSignedIn }) {
   let disposed = false;
-  const debugError = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
-  const tokenError = h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+  const debugError = formErrorArea();
+  const tokenError = formErrorArea();
   const roleSelect = h('select', { id: 'signin-role', name: 'role', dataset: { field: 'role' } }, FALLBACK_ROLES.map(roleOption));
   const roleHint = h('p', { id: 'signin-role-hint', class: 'hint' }, 'Loading the roles of this help desk…');
   roleSelect.setAttribute('aria-describedby', 'signin-role-hint');

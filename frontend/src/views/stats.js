@@ -106,16 +106,11 @@ export function renderStats(root, ctx, schema) {
           : h('p', { class: 'muted' }, 'No tickets yet.')));
   }
 
-  let timer = null;
-  const unsubscribe = live.subscribe(() => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 500);
-  });
+  const stopLive = live.reloadOnChange(load, { pauseMs: 500 });
   mount(root, pageTitle('Stats'), body);
   load();
   return () => {
     disposed = true;
-    clearTimeout(timer);
-    unsubscribe();
+    stopLive();
   };
 }

@@ -8,7 +8,6 @@ axe-core is pinned in ``tools/axe/package-lock.json`` and installed by ``make ui
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.e2e.ui.arrange import debug_token, post
 from tests.e2e.ui.test_ui import HelpDesk, desk  # noqa: F401 (the fixture is used by name)
 from tests.support.ids import random_suffix
 
@@ -33,19 +33,6 @@ axe.run(document, {resultTypes: ['violations']})
   }))))
   .catch((error) => done([{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]));
 """
-
-
-def _api(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"{base}{path}", json.dumps(body).encode(), headers, method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return dict(json.loads(response.read()))
-
-
-def _token(base: str, user: str, role: str) -> str:
-    return str(_api(base, "/api/debug/token", {"sub": user, "roles": [role]})["token"])
 
 
 class Audit:
@@ -92,9 +79,9 @@ def seeded(ui_base_url: str) -> dict[str, str]:
     staff-only field."""
     suffix = random_suffix()
     customer, agent = f"ada-{suffix}", f"bob-{suffix}"
-    customer_token = _token(ui_base_url, customer, "customer")
-    agent_token = _token(ui_base_url, agent, "agent")
-    created = _api(
+    customer_token = debug_token(ui_base_url, customer, "customer")
+    agent_token = debug_token(ui_base_url, agent, "agent")
+    created = post(
         ui_base_url,
         "/api/support-ticket",
         {"subject": SUBJECT, "description": "Since this morning.", "priority": "high"},
@@ -102,12 +89,12 @@ def seeded(ui_base_url: str) -> dict[str, str]:
     )
     ticket = created["aggregate_id"]
     marker = STAFF_ONLY
-    _api(ui_base_url, "/api/assign", {"aggregate_id": ticket, "data": {"note": marker["assign note"]}}, agent_token)
-    _api(ui_base_url, "/api/start_work", {"aggregate_id": ticket}, agent_token)
-    _api(ui_base_url, f"/api/support-ticket/{ticket}/replies", {"body": "Which model is it?"}, agent_token)
-    _api(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": marker["internal note"]}, agent_token)
+    post(ui_base_url, "/api/assign", {"aggregate_id": ticket, "data": {"note": marker["assign note"]}}, agent_token)
+    post(ui_base_url, "/api/start_work", {"aggregate_id": ticket}, agent_token)
+    post(ui_base_url, f"/api/support-ticket/{ticket}/replies", {"body": "Which model is it?"}, agent_token)
+    post(ui_base_url, f"/api/support-ticket/{ticket}/notes", {"body": marker["internal note"]}, agent_token)
     escalation = {"reason": marker["escalation reason"], "note": marker["escalate note"]}
-    _api(ui_base_url, "/api/escalate", {"aggregate_id": ticket, "data": escalation}, agent_token)
+    post(ui_base_url, "/api/escalate", {"aggregate_id": ticket, "data": escalation}, agent_token)
     return {"ticket": ticket, "customer": customer, "agent": agent}
 
 

@@ -4,13 +4,10 @@ outcomes, unread markers, and stats that say which time zone their days are in."
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
+from tests.e2e.ui.arrange import Api
 from tests.e2e.ui.test_ui import LIVE, HelpDesk
 
 # Anything wider than the window scrolls the page sideways; one pixel of rounding is tolerated.
@@ -29,34 +27,6 @@ const out = [...document.querySelectorAll(arguments[0])]
   .map((e) => e.tagName + '.' + e.className + ' right=' + Math.round(e.getBoundingClientRect().right));
 return {scroll: document.documentElement.scrollWidth, vw, out};
 """
-
-
-class Api:
-    """The help desk's HTTP API as one user, for arranging what a test needs."""
-
-    def __init__(self, base: str, user: str, role: str) -> None:
-        self.base = base
-        self.user = user
-        self.token = str(self.call("POST", "/api/debug/token", {"sub": user, "roles": [role]}, auth=False)["token"])
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None, auth: bool = True) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if auth:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}{path}", data, headers, method=method)
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return dict(json.loads(response.read()))
-
-    def ticket(self, subject: str, requester: str, description: str = "") -> str:
-        body = {"subject": subject, "requester": requester, "description": description or "Details follow."}
-        return str(self.call("POST", "/api/support-ticket", body)["aggregate_id"])
-
-    def fire(self, transition: str, ticket_id: str, **data: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"aggregate_id": ticket_id}
-        if data:
-            body["data"] = data
-        return self.call("POST", f"/api/{transition}", body)
 
 
 @pytest.fixture
