@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticket_workflow import SUPPORT_TICKET, Actor, Event, EventMetadata, may_fire
+from ticket_workflow import SUPPORT_TICKET, Actor, Event, EventMetadata, is_staff, may_fire
 
 from . import tickets
 
@@ -25,8 +25,8 @@ _positions: Iterator[int] = itertools.count(1)
 class Ticket:
     """One ticket's events, numbered and timed; ``positions`` numbers them globally (the store renumbers).
 
-    A transition is fired by the requester when the net lets customers fire it, else by the ticket's agent,
-    unless ``actor`` and ``roles`` say otherwise.
+    A transition is fired by the requester when the net lets customers fire it, else by the ticket's agent holding
+    the least staff role the net lets fire it, unless ``actor`` and ``roles`` say otherwise.
     """
 
     requester: str = "alice"
@@ -52,10 +52,18 @@ class Ticket:
     def fire(
         self, transition: str, *, actor: str | None = None, roles: tuple[str, ...] | None = None, **data: Any
     ) -> Event:
-        by_customer = actor is None and roles is None and may_fire(SUPPORT_TICKET, {"customer"}, transition)
-        who = self._actor(actor or (self.requester if by_customer else self.agent), roles, customer=by_customer)
+        if actor is None and roles is None and may_fire(SUPPORT_TICKET, {"customer"}, transition):
+            who = Actor(self.requester, frozenset({"customer"}))
+        else:
+            who = Actor(actor or self.agent, frozenset(roles or (_least_staff_role(transition),)))
         [event] = self.life.fire(transition, who, data or None)
         return event
+
+    @property
+    def place(self) -> str:
+        """Where the ticket's token is now."""
+        assert self.life.state is not None, "the ticket is not created yet"
+        return self.life.state.place
 
     def reply(self, body: str, *, actor: str | None = None, roles: tuple[str, ...] | None = None) -> Event:
         """A public reply: by the agent unless another actor is named, by the requester when ``actor`` is them."""
@@ -94,6 +102,12 @@ class Ticket:
     @staticmethod
     def _actor(sub: str, roles: tuple[str, ...] | None, *, customer: bool) -> Actor:
         return Actor(sub, frozenset(roles or (("customer",) if customer else ("agent",))))
+
+
+def _least_staff_role(transition: str) -> str:
+    """The first staff role, in the net's order (agent, supervisor, admin), that may fire ``transition``."""
+    staff = [r for r in SUPPORT_TICKET.roles_by_name if is_staff(SUPPORT_TICKET, {r})]
+    return next(r for r in staff if may_fire(SUPPORT_TICKET, {r}, transition))
 
 
 def busy_day(start: datetime = T0) -> list[Ticket]:
