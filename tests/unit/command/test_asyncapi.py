@@ -10,6 +10,7 @@ import httpx
 from jsonschema import Draft202012Validator
 
 from tests.support.command_api import Desk, bearer
+from ticket_command.asyncapi import STAFF_ONLY_TEXT
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_eventstore.stream import FIELDS, encode
 from ticket_workflow import EVENT_TYPES
@@ -83,3 +84,23 @@ async def test_every_published_entry_matches_its_message(desk: Desk, store: Sqli
         assert set(json.loads(entry["data"])) <= data_fields, event.type  # nothing undocumented is published
     other = encode(recorded[0]) | {"type": "Assigned"}
     assert not Draft202012Validator(messages["Created"]["payload"]).is_valid(other)
+
+
+async def test_the_data_schemas_say_what_the_net_keeps_for_staff_and_what_is_always_there(
+    client: httpx.AsyncClient,
+) -> None:
+    messages = (await client.get("/asyncapi.json")).json()["channels"]["ticketEvents"]["messages"]
+
+    def data_schema(event_type: str) -> dict[str, Any]:
+        schema: dict[str, Any] = messages[event_type]["payload"]["properties"]["data"]["contentSchema"]
+        return schema
+
+    def staff_only(event_type: str) -> set[str]:
+        fields = data_schema(event_type)["properties"]
+        return {name for name, field in fields.items() if field.get("description", "").endswith(STAFF_ONLY_TEXT)}
+
+    assert staff_only("Escalateed") == {"note", "reason"}  # the escalation reason is an internal note
+    assert staff_only("Reopened") == staff_only("Resolveed") == {"note"}
+    assert staff_only("ReplyAdded") == staff_only("Created") == set()
+    assert "assignee" in data_schema("Assigned")["required"]  # decide fills in the caller when none is named
+    assert "assignee" not in data_schema("StartWorked")["properties"]

@@ -20,8 +20,10 @@ from ticket_workflow import (
     EventMetadata,
 )
 from ticket_workflow.data import DATA_SCHEMAS, ConversationData, CreateTicketData
+from ticket_workflow.visibility import STAFF_ONLY_DATA
 
 VERSION = "1.0.0"
+STAFF_ONLY_TEXT = "Staff only: a subscriber serving customers must not show it."
 
 
 def document(stream: str) -> dict[str, Any]:
@@ -123,12 +125,19 @@ def _data_schema(event_type: str) -> dict[str, Any]:
         transition = TRANSITION_BY_EVENT[event_type]
         assigns = EFFECTS[transition].assigns  # decide fills it with the caller when the command leaves it out
         schema, always = DATA_SCHEMAS[transition].model_json_schema(), [assigns] if assigns else []
+    hidden = STAFF_ONLY_DATA.get(event_type, STAFF_ONLY_DATA[None])
+    properties = {
+        name: {**field, "description": f"{field.get('description', '')} {STAFF_ONLY_TEXT}".strip()}
+        if name in hidden
+        else field
+        for name, field in schema.get("properties", {}).items()
+    }
     return {
         "type": "object",
         "required": ["aggregate_id", "timestamp", *always],
         "properties": {
             "aggregate_id": {"type": "string", "description": "The ticket id."},
             "timestamp": {"type": "string", "format": "date-time"},
-            **schema.get("properties", {}),
+            **properties,
         },
     }
