@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import net as petri
 from .data import DATA_SCHEMAS, ConversationData, CreateTicketData
-from .definition import CREATED, EFFECTS, NOTE_ADDED, REPLY_ADDED, TRANSITION_BY_EVENT
+from .definition import CREATED, EFFECTS, NO_REPLIES_IN, NOTE_ADDED, REPLY_ADDED, TRANSITION_BY_EVENT
 from .effects import NOTE, problems
 from .events import Event, NewEvent
 from .rejections import (
@@ -137,7 +137,7 @@ def _decide_message(state: TicketState | None, command: PostMessage) -> list[New
     data = _validate(ConversationData, command.data)
     if command.expected_version is not None and command.expected_version != state.version:
         raise VersionConflict(command.expected_version, state.version)
-    if not command.internal and state.place == "closed":
+    if not command.internal and state.place in NO_REPLIES_IN:
         raise TicketClosed(state.id)
     event_type = NOTE_ADDED if command.internal else REPLY_ADDED
     return [NewEvent(type=event_type, data=_stamp(state.id, command.at, {"body": data.body}))]

@@ -106,6 +106,7 @@ EFFECTS: dict[str, Effects] = {
 REPLY_ADDED = "ReplyAdded"  # a public reply, by the requester or by staff; not on a closed ticket
 NOTE_ADDED = "InternalNoteAdded"  # an internal note, staff only; never shown to a customer
 CONVERSATION_EVENTS: tuple[str, ...] = (REPLY_ADDED, NOTE_ADDED)
+NO_REPLIES_IN: frozenset[str] = frozenset({"closed"})  # places whose tickets take notes but no public reply
 
 EVENT_TYPES: tuple[str, ...] = (
     CREATED,

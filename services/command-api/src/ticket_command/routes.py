@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Header, Path, Request
 from fastapi.responses import Response
 
 from ticket_service.errors import documented
-from ticket_workflow import NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET
+from ticket_workflow import EFFECTS, NOTE_ADDED, REPLY_ADDED, SUPPORT_TICKET
 from ticket_workflow.data import SHORT_TEXT, CreateTicketData, Text
 
 from .handling import CommandResult, RequestContext
@@ -78,7 +78,8 @@ def _errors_except(*left_out: str) -> dict[int | str, dict[str, object]]:
     return documented(*codes, codes=codes)
 
 
-# Only an assign names an assignee; only a public reply is refused on a closed ticket.
+# Only a transition that assigns (the net's effects say which) names an assignee; only a public reply is refused
+# on a closed ticket.
 ASSIGN_ERRORS = _errors_except("ticket_closed")
 TRANSITION_ERRORS = _errors_except("ticket_closed", "unknown_assignee")
 # A message is no transition: it is never "not enabled", only refused on a closed ticket (replies).
@@ -116,7 +117,7 @@ def command_router() -> APIRouter:
             response_model=TicketChange,
             responses={
                 **_success(200, "The transition fired"),
-                **(ASSIGN_ERRORS if transition.name == "assign" else TRANSITION_ERRORS),
+                **(ASSIGN_ERRORS if EFFECTS[transition.name].assigns else TRANSITION_ERRORS),
             },
             summary=transition.description,
             description=f"Fires `{transition.name}`; records a `{transition.event_type}` event.",
