@@ -15,3 +15,18 @@ def test_the_description_is_json_and_names_every_element() -> None:
     admin = next(r for r in doc["roles"] if r["name"] == "admin")
     assert admin["effective"] == ["admin", "agent", "supervisor"]
     assert doc["permissions"]["resolve_escalated"] == ["supervisor"]
+
+
+def test_the_description_carries_the_nets_rules_as_data() -> None:
+    doc = json.loads(json.dumps(describe(SUPPORT_TICKET)))
+    effects = {t["name"]: t["effects"] for t in doc["transitions"]}
+    assert effects["assign"]["assigns"] == "assignee"  # a UI pre-fills the caller from this
+    assert effects["escalate"]["writes"] == [{"field": "reason", "kind": "escalation", "staff_only": True}]
+    assert "assignee" in effects["reopen"]["clears"] and effects["reopen"]["counts"] == ["reopen_count"]
+    assert [t for t, e in effects.items() if e["resolves"]] == ["resolve", "resolve_escalated"]
+    assert {r["name"]: r["staff"] for r in doc["roles"]} == {
+        "customer": False,
+        "agent": True,
+        "supervisor": True,
+        "admin": True,
+    }
