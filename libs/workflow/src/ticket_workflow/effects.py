@@ -25,8 +25,8 @@ class Writes:
 
 @dataclass(frozen=True)
 class Effects:
-    """The changes one transition makes to the ticket, applied in this order: clears, sets, stamps, counts,
-    writes, then the staff member's ``note``."""
+    """The changes one transition makes to the ticket, applied in this order: clears, assigns, sets, stamps,
+    counts, writes, then the staff member's ``note``."""
 
     # The data field naming the ticket's new assignee; absent from the command's data, it is the caller.
     # Only the caller or a known staff member may be named.
