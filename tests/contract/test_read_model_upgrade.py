@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
+from ticket_migrations import postgres as migrations
 
 from tests.contract.test_read_model import apply, found
 from tests.support.scenarios import Ticket, busy_day, interleaved
-from ticket_eventstore import migrations
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
 from ticket_readmodel import sqlite
 from ticket_readmodel.postgres import COMPONENT, PostgresReadModel, read_model_migrations
 from ticket_readmodel.sqlite import SqliteReadModel
-from ticket_workflow import SUPPORT_TICKET, is_staff
+from ticket_workflow import EFFECTS, SUPPORT_TICKET, is_staff
 
 # The columns of the tickets table before notes (the release that wrote the rows being upgraded).
 OLD_TICKET_COLUMNS = (
@@ -85,7 +85,7 @@ async def test_sqlite_read_model_of_the_previous_release_is_upgraded_in_place(tm
         projected = SqliteReadModel(fresh_db)
         await projected.migrate()
         await apply(projected, events)
-        await old_db.conn.executescript(sqlite.SCHEMA)  # the first release's tables, nothing after them
+        await old_db.conn.executescript(sqlite.read_model_migrations()[0].sql)  # the first release's tables, unrecorded
         async with fresh_db.reading() as conn:
             rows = list(await conn.execute_fetchall(f"SELECT {OLD_TICKET_COLUMNS} FROM rm_tickets"))
             history = list(await conn.execute_fetchall(f"SELECT {HISTORY} FROM rm_history"))
@@ -123,10 +123,16 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def test_the_upgrade_names_the_staff_roles_of_the_workflow() -> None:
-    """The SQL that fills ``people`` from the history names the roles; they must be the workflow's."""
-    sql = next(m.sql for m in read_model_migrations() if m.version == 4)
+def test_the_upgrade_names_the_staff_roles_and_resolving_transitions_of_the_workflow() -> None:
+    """The SQL that fills ``people`` and the buckets from the history names roles and transitions; they must be the
+    workflow's and the projection's, on both databases."""
     roles = [r.name for r in SUPPORT_TICKET.roles]
-    staff = [r for r in roles if is_staff(SUPPORT_TICKET, [r])]
-    assert f"roles ?| array[{', '.join(repr(r) for r in staff)}]" in sql
-    assert f"NOT IN ({', '.join(repr(r) for r in roles)})" in sql
+    staff = ", ".join(repr(r) for r in roles if is_staff(SUPPORT_TICKET, [r]))
+    everyone = ", ".join(repr(r) for r in roles)
+    resolving = f"transition IN ({', '.join(repr(t) for t, effect in sorted(EFFECTS.items()) if effect.resolves)})"
+    postgres = next(m.sql for m in read_model_migrations() if m.version == 4)
+    assert f"roles ?| array[{staff}]" in postgres and f"NOT IN ({everyone})" in postgres
+    assert resolving in postgres
+    embedded = next(m.sql for m in sqlite.read_model_migrations() if m.version == 2)
+    assert f"value IN ({staff})" in embedded and f"value NOT IN ({everyone})" in embedded
+    assert resolving in embedded

@@ -1,84 +1,25 @@
-"""Versioned SQL migrations: idempotent, and safe when several processes run them at once.
+"""The event store's schema: its versioned SQL files (``sql/postgres``, ``sql/sqlite``), applied by
+:mod:`ticket_migrations` under the component name :data:`EVENT_STORE`.
 
-Each component (the event store, each read model) keeps its own numbered ``NNN_name.sql`` files; applied
-versions are recorded in ``schema_migrations``. A session advisory lock serialises concurrent runners.
+``apply``, ``pending`` and ``Migration`` are the runner's, named here too for the callers that migrate the store.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
+from ticket_migrations import Migration, load
+from ticket_migrations.postgres import apply, pending
 
-import asyncpg
-
-_LOCK_KEY = 0x5EED_0001
-_FILE = re.compile(r"^(\d{3})_(\w+)\.sql$")
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load(package: str, folder: str) -> list[Migration]:
-    """Migrations shipped as package data, e.g. ``load("ticket_eventstore", "sql/postgres")``."""
-    root: Traversable = resources.files(package)
-    for part in folder.split("/"):
-        root = root / part
-    found = []
-    for entry in root.iterdir():
-        match = _FILE.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text()))
-    return sorted(found, key=lambda m: m.version)
-
-
-async def apply(conn: asyncpg.Connection, component: str, migrations: list[Migration]) -> list[Migration]:
-    """Apply what is missing, in order; returns the migrations applied now."""
-    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
-    try:
-        await conn.execute(
-            """CREATE TABLE IF NOT EXISTS schema_migrations (
-                   component  text        NOT NULL,
-                   version    integer     NOT NULL,
-                   name       text        NOT NULL,
-                   applied_at timestamptz NOT NULL DEFAULT now(),
-                   PRIMARY KEY (component, version))"""
-        )
-        done = {r["version"] for r in await conn.fetch(_APPLIED, component)}
-        applied = []
-        for migration in migrations:
-            if migration.version in done:
-                continue
-            async with conn.transaction():
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
-                    component,
-                    migration.version,
-                    migration.name,
-                )
-            applied.append(migration)
-        return applied
-    finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
-
-
-async def pending(conn: asyncpg.Connection, component: str, migrations: list[Migration]) -> list[Migration]:
-    """Migrations not applied yet (all of them when the bookkeeping table does not exist)."""
-    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
-    done = {r["version"] for r in await conn.fetch(_APPLIED, component)} if exists else set()
-    return [m for m in migrations if m.version not in done]
-
-
-_APPLIED = "SELECT version FROM schema_migrations WHERE component = $1"
+__all__ = ["EVENT_STORE", "Migration", "apply", "event_store_migrations", "pending", "sqlite_event_store_migrations"]
 
 EVENT_STORE = "event_store"
 
 
 def event_store_migrations() -> list[Migration]:
+    """The PostgreSQL event store's migrations."""
     return load("ticket_eventstore", "sql/postgres")
+
+
+def sqlite_event_store_migrations() -> list[Migration]:
+    """The SQLite event store's migrations (001 creates only what is missing: files of earlier releases, which
+    recorded no version, are taken over as they are)."""
+    return load("ticket_eventstore", "sql/sqlite")

@@ -1,88 +1,27 @@
 """The SQLite event store: the embedded twin of the PostgreSQL store, for one process and one file.
 
-One connection, one lock: every operation runs alone, so positions follow commit order trivially.
+One connection, one lock: every operation runs alone, so positions follow commit order trivially. The schema is
+``sql/sqlite``, applied by :mod:`ticket_migrations.sqlite` when the store is created.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
+from ticket_migrations import sqlite as migrations
+from ticket_migrations.sqlite import SqliteDatabase
 
 from ticket_workflow import Event, EventMetadata, VersionConflict
 from ticket_workflow.ports import STAFF_ROLES, STAFF_SCAN_LIMIT, StaffSeen
 
+from .migrations import EVENT_STORE, sqlite_event_store_migrations
 from .ports import IdempotencyKeyTaken, RecordedResponse
 from .versions import check_versions
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position    INTEGER PRIMARY KEY,
-    event_id    TEXT    NOT NULL UNIQUE,
-    stream_id   TEXT    NOT NULL,
-    version     INTEGER NOT NULL CHECK (version >= 1),
-    type        TEXT    NOT NULL,
-    data        TEXT    NOT NULL,
-    metadata    TEXT    NOT NULL,
-    occurred_at TEXT    NOT NULL,
-    recorded_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    UNIQUE (stream_id, version)
-);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    actor        TEXT    NOT NULL,
-    key          TEXT    NOT NULL,
-    request_hash TEXT    NOT NULL,
-    status_code  INTEGER NOT NULL,
-    body         TEXT    NOT NULL,
-    created_at   TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    PRIMARY KEY (actor, key)
-);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE refused'); END;
-"""
-
-
-class SqliteDatabase:
-    """One SQLite file shared by the embedded event store and read models; one operation at a time."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-        self.lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: str) -> SqliteDatabase:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=FULL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        return cls(conn)
-
-    async def close(self) -> None:
-        await self.conn.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self.lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self.lock:
-            yield self.conn
+__all__ = ["SqliteDatabase", "SqliteEventStore"]  # the file's handle is the runner's; named here for callers
 
 
 class SqliteEventStore:
@@ -91,8 +30,7 @@ class SqliteEventStore:
 
     @classmethod
     async def create(cls, db: SqliteDatabase) -> SqliteEventStore:
-        async with db.lock:
-            await db.conn.executescript(SCHEMA)
+        await migrations.apply(db, EVENT_STORE, sqlite_event_store_migrations())
         return cls(db)
 
     async def append(

@@ -7,115 +7,20 @@ travel as arrays and ``unnest`` turns them back into rows, or as COPY records in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 import orjson
 
-from ticket_workflow import TRANSITION_BY_EVENT, Event, TicketState
-
-from .projection import Effects, priority_rank, search_texts
+from .mapping import HISTORY_WRITTEN, POSTGRES, WRITTEN_COLUMNS, dumps, history_values, ticket_values
+from .projection import Effects
 
 # (column, type) in table order; jsonb columns travel as text (asyncpg takes nested lists for array dimensions).
-TICKET_TYPES = (
-    ("id", "text"),
-    ("version", "integer"),
-    ("place", "text"),
-    ("marking", "jsonb"),
-    ("subject", "text"),
-    ("description", "text"),
-    ("priority", "text"),
-    ("priority_rank", "smallint"),
-    ("requester", "text"),
-    ("assignee", "text"),
-    ("messages", "jsonb"),
-    ("notes", "jsonb"),
-    ("message_count", "integer"),
-    ("escalation_reason", "text"),
-    ("resolution", "text"),
-    ("reopen_count", "integer"),
-    ("created_at", "timestamptz"),
-    ("updated_at", "timestamptz"),
-    ("first_response_at", "timestamptz"),
-    ("resolved_at", "timestamptz"),
-    ("closed_at", "timestamptz"),
-    ("last_position", "bigint"),
-    ("search_public", "text"),
-    ("search_staff", "text"),
-)
-HISTORY_TYPES = (
-    ("position", "bigint"),
-    ("ticket_id", "text"),
-    ("version", "integer"),
-    ("event_id", "text"),
-    ("type", "text"),
-    ("transition", "text"),
-    ("occurred_at", "timestamptz"),
-    ("data", "jsonb"),
-    ("metadata", "jsonb"),
-    ("actor", "text"),
-    ("roles", "jsonb"),
-)
+TICKET_TYPES = tuple((c.name, c.pg_type) for c in WRITTEN_COLUMNS)
+HISTORY_TYPES = tuple((c.name, c.pg_type) for c in HISTORY_WRITTEN)
 TICKET_FIELDS = tuple(name for name, _ in TICKET_TYPES)
 HISTORY_FIELDS = tuple(name for name, _ in HISTORY_TYPES)
-
-
-def dumps(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits, which JSON allows and orjson refuses
-        return json.dumps(value, separators=(",", ":"))
-
-
-def ticket_row(t: TicketState, position: int) -> tuple[Any, ...]:
-    messages = [m.model_dump(mode="json") for m in t.messages]
-    notes = [m.model_dump(mode="json") for m in t.notes]
-    public, staff = search_texts(t)
-    return (
-        t.id,
-        t.version,
-        t.place,
-        dumps(t.marking),
-        t.subject,
-        t.description,
-        t.priority,
-        priority_rank(t.priority),
-        t.requester,
-        t.assignee,
-        dumps(messages),
-        dumps(notes),
-        len(messages),
-        t.escalation_reason,
-        t.resolution,
-        t.reopen_count,
-        t.created_at,
-        t.updated_at,
-        t.first_response_at,
-        t.resolved_at,
-        t.closed_at,
-        position,
-        public,
-        staff,
-    )
-
-
-def history_row(e: Event) -> tuple[Any, ...]:
-    m = e.metadata
-    return (
-        e.position,
-        e.stream_id,
-        e.version,
-        e.id,
-        e.type,
-        TRANSITION_BY_EVENT.get(e.type),
-        e.timestamp,
-        dumps(e.data),
-        m.model_dump_json(),
-        m.actor,
-        dumps(list(m.roles)),
-    )
 
 
 def _insert(table: str, types: tuple[tuple[str, str], ...]) -> str:
@@ -143,9 +48,11 @@ async def write(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
     """Everything ``effects`` changes, in one statement per table (inside the caller's transaction)."""
     if not effects.events:
         return
-    tickets = [ticket_row(t, position) for t, position in effects.tickets.values()]
+    tickets = [ticket_values(t, position, POSTGRES) for t, position in effects.tickets.values()]
     await conn.execute(upsert_tickets_sql(q), *columns(tickets, len(TICKET_TYPES)))
-    await conn.execute(insert_history_sql(q), *columns([history_row(e) for e in effects.events], len(HISTORY_TYPES)))
+    await conn.execute(
+        insert_history_sql(q), *columns([history_values(e, POSTGRES) for e in effects.events], len(HISTORY_TYPES))
+    )
     await add_counts(conn, q, effects)
 
 

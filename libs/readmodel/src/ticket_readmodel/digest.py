@@ -10,10 +10,10 @@ from typing import Any
 
 from ticket_workflow import TicketState
 
-from .listing import HISTORY_COLUMNS, TICKET_COLUMNS
-from .projection import HistoryEntry, canonical
+from .mapping import HISTORY_COLUMNS, PEOPLE_COLUMNS, TICKET_COLUMNS, Codec, canonical, history_of, person_of, ticket_of
+from .projection import HistoryEntry
 
-Rows = Callable[[str], AsyncIterator[Any]]  # a SELECT -> its rows (positional), all inside one snapshot
+Rows = Callable[[str], AsyncIterator[Any]]  # a SELECT -> its rows (by name and position), all inside one snapshot
 
 
 class ContentDigest:
@@ -36,24 +36,18 @@ class ContentDigest:
         return self._sha.hexdigest()
 
 
-async def content_hash(
-    rows: Rows,
-    table: Callable[[str], str],
-    ticket_of: Callable[[Any], TicketState],
-    history_of: Callable[[Any], HistoryEntry],
-) -> str:
+async def content_hash(rows: Rows, table: Callable[[str], str], codec: Codec) -> str:
     """The digest of every table of a read model; ``table`` names a table as the adapter stores it."""
     digest = ContentDigest()
     async for row in rows(f"SELECT {TICKET_COLUMNS} FROM {table('tickets')} ORDER BY id"):
-        digest.ticket(ticket_of(row))
+        digest.ticket(ticket_of(row, codec))
     async for row in rows(f"SELECT {HISTORY_COLUMNS} FROM {table('history')} ORDER BY position"):
-        digest.history(history_of(row))
+        digest.history(history_of(row, codec))
     async for row in rows(f"SELECT bucket, created, resolved FROM {table('stats_buckets')} ORDER BY bucket"):
-        digest.add("bucket", [_utc(row[0]), row[1], row[2]])
-    people = [row async for row in rows(f"SELECT id, roles, first_seen, last_seen, actions FROM {table('people')}")]
-    for row in sorted(people, key=lambda r: str(r[0])):  # in code point order, whatever the database's collation
-        roles = json.loads(row[1]) if isinstance(row[1], str) else row[1]
-        digest.add("person", [row[0], list(roles), _utc(row[2]), _utc(row[3]), row[4]])
+        digest.add("bucket", [_utc(codec.time_in(row[0])), row[1], row[2]])
+    people = [person_of(row, codec) async for row in rows(f"SELECT {PEOPLE_COLUMNS} FROM {table('people')}")]
+    for p in sorted(people, key=lambda p: p.id):  # in code point order, whatever the database's collation
+        digest.add("person", [p.id, p.roles, _utc(p.first_seen), _utc(p.last_seen), p.actions])
     async for row in rows(f"SELECT place, tickets FROM {table('place_counts')} WHERE tickets <> 0 ORDER BY place"):
         digest.add("place", [row[0], row[1]])
     checkpoint = [row[0] async for row in rows(f"SELECT position FROM {table('checkpoint')}")]
@@ -61,7 +55,5 @@ async def content_hash(
     return digest.hexdigest()
 
 
-def _utc(value: datetime | str) -> str:
-    """A stored time (a datetime, or its ISO text) as one string whatever the storage."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(UTC).isoformat()
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None

@@ -1,5 +1,4 @@
-"""SQL both adapters share: the tables' columns, and the ticket list as keyset-paginated SQL (filters, order,
-cursor, one more row than asked)."""
+"""The ticket list as keyset-paginated SQL both adapters share (filters, order, cursor, one more row than asked)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from typing import Any
 
 from ticket_workflow import TicketState
 
-from .projection import PRIORITY_RANK, priority_rank
+from .mapping import PRIORITY_RANK, priority_rank
 from .read_model import (
     SORT_COLUMNS,
     InvalidCursor,
@@ -21,13 +20,6 @@ from .read_model import (
     TicketRowPage,
     make_cursor,
 )
-
-TICKET_COLUMNS = (
-    "id, version, place, marking, subject, description, priority, priority_rank, requester, assignee, messages, notes, "
-    "message_count, escalation_reason, resolution, reopen_count, created_at, updated_at, first_response_at, "
-    "resolved_at, closed_at, last_position"
-)
-HISTORY_COLUMNS = "position, ticket_id, version, event_id, type, transition, occurred_at, data, metadata"
 
 
 @dataclass(frozen=True)

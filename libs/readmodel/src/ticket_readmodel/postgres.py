@@ -10,26 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 import asyncpg
+from ticket_migrations import Migration, load
+from ticket_migrations import postgres as migrations
 
-from ticket_eventstore import migrations
-from ticket_workflow import EventMetadata, Message, TicketState
+from ticket_workflow import TicketState
 
-from . import bulk, digest
-from .listing import (
-    HISTORY_COLUMNS,
-    TICKET_COLUMNS,
-    Dialect,
-    like_pattern,
-    like_prefix,
-    list_sql,
-    page_of,
-    row_page_of,
-)
+from . import bulk, digest, mapping
+from .listing import Dialect, like_pattern, like_prefix, list_sql, page_of, row_page_of
+from .mapping import POSTGRES, TICKET_COLUMNS
 from .projection import Change, Effects, HistoryEntry
+from .queries import PROJECTION, Queries
 from .read_model import (
     SORT_COLUMNS,
     Halt,
@@ -49,7 +42,6 @@ from .read_model import (
 )
 
 COMPONENT = "read_model"
-PROJECTION = "tickets"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -66,16 +58,22 @@ def search(term: SearchTerm, param: Callable[[Any], str]) -> str:
 
 DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, search=search)
 # A TicketRow's columns: the JSON ones as text, decoded only when the query API first renders a version.
-ROW_COLUMNS = (
-    TICKET_COLUMNS.replace("marking,", "marking::text AS marking,")
-    .replace("messages,", "messages::text AS messages,")
-    .replace("notes,", "notes::text AS notes,")
+ROW_COLUMNS = ", ".join(
+    f"{name}::text AS {name}" if name in mapping.JSON_COLUMNS else name for name in TICKET_COLUMNS.split(", ")
 )
 KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester"  # and the sort's columns
 
 
-def read_model_migrations() -> list[migrations.Migration]:
-    return migrations.load("ticket_readmodel", "sql/postgres")
+def read_model_migrations() -> list[Migration]:
+    return load("ticket_readmodel", "sql/postgres")
+
+
+def ticket_of(row: Any) -> TicketState:
+    return mapping.ticket_of(row, POSTGRES)
+
+
+def history_of(row: Any) -> HistoryEntry:
+    return mapping.history_of(row, POSTGRES)
 
 
 def checkpoint_channel(schema: str) -> str:
@@ -106,6 +104,7 @@ class PostgresReadModel:
         self._pool = pool
         self.schema = checked_schema(schema)
         self._q = f'"{self.schema}".'
+        self._sql = Queries(lambda name: f"{self._q}{name}", lambda n: f"${n}")
 
     async def migrate(self) -> None:
         async with self._pool.acquire() as conn:
@@ -120,13 +119,13 @@ class PostgresReadModel:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresTransaction(conn, self._q, checkpoint_channel(self.schema))
+            yield PostgresTransaction(conn, self._q, checkpoint_channel(self.schema), self._sql)
 
     async def checkpoint(self) -> int:
         return await read_checkpoint(self._pool, self.schema)
 
     async def ticket(self, ticket_id: str) -> TicketState | None:
-        row = await self._pool.fetchrow(f"SELECT {TICKET_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id)
+        row = await self._pool.fetchrow(self._sql.ticket(), ticket_id)
         return ticket_of(row) if row else None
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
@@ -135,9 +134,7 @@ class PostgresReadModel:
 
     # Rows are served as asyncpg returns them: records read by name need no copy into a dict.
     async def ticket_row(self, ticket_id: str) -> TicketRow | None:
-        row: TicketRow | None = await self._pool.fetchrow(
-            f"SELECT {ROW_COLUMNS} FROM {self._q}tickets WHERE id = $1", ticket_id
-        )
+        row: TicketRow | None = await self._pool.fetchrow(self._sql.ticket(ROW_COLUMNS), ticket_id)
         return row
 
     async def list_ticket_rows(self, query: TicketQuery, *, known: Known = nothing_known) -> TicketRowPage:
@@ -167,35 +164,19 @@ class PostgresReadModel:
         return row_page_of(query, keys)
 
     async def history(self, ticket_id: str, *, up_to_version: int | None = None) -> list[HistoryEntry]:
-        rows = await self._pool.fetch(
-            f"SELECT {HISTORY_COLUMNS} FROM {self._q}history WHERE ticket_id = $1 "
-            "AND ($2::int IS NULL OR version <= $2) ORDER BY version",
-            ticket_id,
-            up_to_version,
-        )
-        return [history_of(r) for r in rows]
+        return [history_of(r) for r in await self._pool.fetch(self._sql.history(), ticket_id, up_to_version)]
 
     async def changes_after(
         self, position: int, *, requester: str | None = None, limit: int = 100
     ) -> list[HistoryEntry]:
-        columns = ", ".join(f"h.{c.strip()}" for c in HISTORY_COLUMNS.split(","))
-        rows = await self._pool.fetch(
-            f"SELECT {columns} FROM {self._q}history h JOIN {self._q}tickets t ON t.id = h.ticket_id "
-            "WHERE h.position > $1 AND ($2::text IS NULL OR t.requester = $2) ORDER BY h.position LIMIT $3",
-            position,
-            requester,
-            limit,
-        )
+        rows = await self._pool.fetch(self._sql.changes_after(), position, requester, limit)
         return [history_of(r) for r in rows]
 
     async def stats(self, *, days: int = 30, tz: str = "UTC") -> Stats:
         zone = time_zone(tz)
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            places = await conn.fetch(f"SELECT place, tickets FROM {self._q}place_counts WHERE tickets <> 0")
-            buckets = await conn.fetch(
-                f"SELECT bucket, created, resolved FROM {self._q}stats_buckets ORDER BY bucket DESC LIMIT $1",
-                buckets_to_read(days),
-            )
+            places = await conn.fetch(self._sql.places())
+            buckets = await conn.fetch(self._sql.buckets(), buckets_to_read(days))
             medians = await conn.fetchrow(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))"
                 " FILTER (WHERE first_response_at IS NOT NULL) AS first_response, "
@@ -212,14 +193,13 @@ class PostgresReadModel:
     async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
         holders = roles_granting(role) if role is not None else None
         rows = await self._pool.fetch(
-            f"SELECT id, roles, first_seen, last_seen, actions FROM {self._q}people "
-            "WHERE ($1::text[] IS NULL OR roles ?| $1) AND ($2::text IS NULL OR lower(id) LIKE $2) "
-            'ORDER BY id COLLATE "C" LIMIT $3',
+            self._sql.people("($1::text[] IS NULL OR roles ?| $1) AND ($2::text IS NULL OR lower(id) LIKE $2)")
+            + ' ORDER BY id COLLATE "C" LIMIT $3',
             holders,
             like_prefix(prefix.lower()) if prefix else None,
             limit,
         )
-        return [person_of(r) for r in rows]
+        return [mapping.person_of(r, POSTGRES) for r in rows]
 
     async def content_hash(self) -> str:
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -228,42 +208,26 @@ class PostgresReadModel:
                 async for row in conn.cursor(sql):
                     yield row
 
-            return await digest.content_hash(rows, lambda name: f"{self._q}{name}", ticket_of, history_of)
+            return await digest.content_hash(rows, self._sql.table, POSTGRES)
 
     async def record_halt(self, halt: Halt) -> None:
-        await self._pool.execute(
-            f"INSERT INTO {self._q}halt (projection, position, reason, event_type, ticket_id, halted_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (projection) DO UPDATE SET position = excluded.position, "
-            "reason = excluded.reason, event_type = excluded.event_type, ticket_id = excluded.ticket_id, "
-            "halted_at = excluded.halted_at",
-            PROJECTION,
-            halt.position,
-            halt.reason,
-            halt.event_type,
-            halt.ticket_id,
-            halt.halted_at,
-        )
+        await self._pool.execute(self._sql.record_halt(), *mapping.halt_values(PROJECTION, halt, POSTGRES))
 
     async def recorded_halt(self) -> Halt | None:
-        row = await self._pool.fetchrow(
-            f"SELECT h.position, h.reason, h.event_type, h.ticket_id, h.halted_at FROM {self._q}halt h "
-            f"JOIN {self._q}checkpoint c USING (projection) WHERE h.projection = $1 AND h.position > c.position",
-            PROJECTION,
-        )
-        return Halt(**dict(row)) if row else None
+        row = await self._pool.fetchrow(self._sql.recorded_halt(), PROJECTION)
+        return mapping.halt_of(row, POSTGRES) if row else None
 
 
 class PostgresTransaction:
-    def __init__(self, conn: asyncpg.Connection, qualifier: str, channel: str) -> None:
+    def __init__(self, conn: asyncpg.Connection, qualifier: str, channel: str, sql: Queries) -> None:
         self._conn = conn
         self._q = qualifier
         self._channel = channel
+        self._sql = sql
         self._tickets: dict[str, TicketState] = {}
 
     async def checkpoint(self) -> int:
-        value = await self._conn.fetchval(
-            f"SELECT position FROM {self._q}checkpoint WHERE projection = $1 FOR UPDATE", PROJECTION
-        )
+        value = await self._conn.fetchval(f"{self._sql.checkpoint()} FOR UPDATE", PROJECTION)
         return int(value or 0)
 
     async def ticket(self, ticket_id: str) -> TicketState | None:
@@ -287,61 +251,9 @@ class PostgresTransaction:
         self._tickets.update((i, t) for i, (t, _) in effects.tickets.items())
 
     async def advance(self, position: int) -> None:
-        await self._conn.execute(
-            f"UPDATE {self._q}checkpoint SET position = $2 WHERE projection = $1", PROJECTION, position
-        )
-        await self._conn.execute(
-            f"DELETE FROM {self._q}halt WHERE projection = $1 AND position <= $2", PROJECTION, position
-        )
+        for statement in self._sql.advance():
+            await self._conn.execute(statement, PROJECTION, position)
         await self._conn.execute("SELECT pg_notify($1, $2)", self._channel, str(position))
-
-
-def ticket_of(row: Any) -> TicketState:
-    return TicketState(
-        id=row["id"],
-        version=row["version"],
-        marking=row["marking"],
-        subject=row["subject"],
-        description=row["description"],
-        priority=row["priority"],
-        requester=row["requester"],
-        assignee=row["assignee"],
-        messages=tuple(Message.model_validate(m) for m in row["messages"]),
-        notes=tuple(Message.model_validate(m) for m in row["notes"]),
-        escalation_reason=row["escalation_reason"],
-        resolution=row["resolution"],
-        reopen_count=row["reopen_count"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        first_response_at=row["first_response_at"],
-        resolved_at=row["resolved_at"],
-        closed_at=row["closed_at"],
-    )
-
-
-def person_of(row: Any) -> Person:
-    return Person(
-        id=row["id"],
-        roles=row["roles"],
-        first_seen=row["first_seen"],
-        last_seen=row["last_seen"],
-        actions=row["actions"],
-    )
-
-
-def history_of(row: Any) -> HistoryEntry:
-    occurred: datetime = row["occurred_at"]
-    return HistoryEntry(
-        position=row["position"],
-        ticket_id=row["ticket_id"],
-        version=row["version"],
-        event_id=row["event_id"],
-        type=row["type"],
-        transition=row["transition"],
-        occurred_at=occurred,
-        data=row["data"],
-        metadata=EventMetadata.model_validate(row["metadata"]),
-    )
 
 
 def _float(value: Any) -> float | None:

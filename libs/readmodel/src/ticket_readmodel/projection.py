@@ -16,9 +16,6 @@ from pydantic import BaseModel, ConfigDict
 from ticket_workflow import CREATED, EFFECTS, TRANSITION_BY_EVENT, Event, EventMetadata, TicketState, evolve
 from ticket_workflow.visibility import sees_everything
 
-PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
-SEARCH_SEPARATOR = "\x1f"  # between the fields of a search text, so that a term never spans two of them
-
 
 class ProjectionError(Exception):
     """The event cannot be applied to the read model (a poison event); ``position`` says which one."""
@@ -263,40 +260,3 @@ def _moves(before: TicketState | None, after: TicketState) -> dict[str, int]:
     if before is not None:
         moves[before.place] = -1
     return moves
-
-
-def priority_rank(priority: str) -> int:
-    return PRIORITY_RANK.get(priority, PRIORITY_RANK["normal"])
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(UTC) if moment is not None else None
-
-
-def canonical(state: TicketState) -> dict[str, Any]:
-    """A JSON-ready form that is equal for equal tickets whatever the storage (times in UTC)."""
-    data = state.model_dump(mode="json")
-    for name in ("created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"):
-        moment = utc(getattr(state, name))
-        data[name] = moment.isoformat() if moment else None
-    for name in ("messages", "notes"):
-        data[name] = [
-            {**m.model_dump(mode="json"), "at": m.at.astimezone(UTC).isoformat()} for m in getattr(state, name)
-        ]
-    return data
-
-
-def search_texts(state: TicketState) -> tuple[str, str]:
-    """The ticket's text as the list's search (``q``) matches it, lower-cased: (public, staff only).
-
-    Public: requester, assignee, subject, description and the conversation's bodies; anyone who may see the
-    ticket may find it by them. Staff only: the internal notes (escalation reasons and transition notes among
-    them) and the escalation reason; only staff searches look there, so that a customer's results never reveal
-    them. The ticket id is matched apart, as a prefix.
-    """
-    public = [state.requester, state.assignee or "", state.subject, state.description]
-    public += [m.body for m in state.messages]
-    staff = [m.body for m in state.notes]
-    if state.escalation_reason and state.escalation_reason not in staff:
-        staff.append(state.escalation_reason)
-    return SEARCH_SEPARATOR.join(public).lower(), SEARCH_SEPARATOR.join(staff).lower()

@@ -23,9 +23,10 @@ import orjson
 
 from ticket_eventstore.postgres import init_connection
 from ticket_readmodel import bulk
-from ticket_readmodel.listing import TICKET_COLUMNS
-from ticket_readmodel.postgres import PROJECTION, PostgresReadModel, checked_schema, ticket_of
+from ticket_readmodel.mapping import POSTGRES, TICKET_COLUMNS, history_values, ticket_values
+from ticket_readmodel.postgres import PostgresReadModel, checked_schema, ticket_of
 from ticket_readmodel.projection import Effects, ProjectionError, project_all
+from ticket_readmodel.queries import PROJECTION
 from ticket_readmodel.read_model import Halt
 from ticket_workflow import Event, EventMetadata, TicketState
 from ticket_workflow.ports import EventStore
@@ -115,7 +116,7 @@ class Replay:
                 effects = await self._project(page)
                 if copying is not None:
                     await copying
-                rows = [bulk.history_row(e) for e in effects.events]
+                rows = [history_values(e, POSTGRES) for e in effects.events]
                 copying = asyncio.ensure_future(
                     bulk.copy_rows(self.conn, self.schema, "history", bulk.HISTORY_FIELDS, rows)
                 )
@@ -165,7 +166,7 @@ class Replay:
 
     async def _write_tickets(self, *, final: bool = False) -> None:
         """Write the rows held (COPY when no row was written before, else an upsert) and let them go."""
-        rows = [bulk.ticket_row(state, self.latest[i]) for i, state in self.states.items()]
+        rows = [ticket_values(state, self.latest[i], POSTGRES) for i, state in self.states.items()]
         if rows and not self.written and final:
             await bulk.copy_rows(self.conn, self.schema, "tickets", bulk.TICKET_FIELDS, rows)
         elif rows:

@@ -1,0 +1,246 @@
+"""The one mapping between a ticket (:class:`~ticket_workflow.TicketState`) and its stored row, for both adapters.
+
+The ``tickets`` table holds one column per field of the state, named after it and derived from its type (text,
+integer, JSON, time), then the derived columns the queries filter, sort and search on. A field added to the state
+needs a migration per database adding its column (the contract tests check every column is there) and nothing
+else: rows are written, read and hashed field by field from :data:`STATE_COLUMNS`.
+
+How each database holds JSON and times is a :class:`Codec`; the history and the staff directory go through it too.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Union, get_args, get_origin
+
+import orjson
+
+from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, TicketState
+
+from .projection import HistoryEntry
+from .read_model import Halt, Person
+
+Kind = Literal["text", "integer", "json", "time"]
+PG_TYPES: dict[str, str] = {"text": "text", "integer": "integer", "json": "jsonb", "time": "timestamptz"}
+PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+SEARCH_SEPARATOR = "\x1f"  # between the fields of a search text, so that a term never spans two of them
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    pg_type: str  # the PostgreSQL type (SQLite stores text, integers and JSON text)
+
+
+def _kind(annotation: Any) -> Kind:
+    """The storage kind of a state field's type (``X | None`` as ``X``; models and containers are JSON)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kept = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = kept[0] if len(kept) == 1 else annotation
+    if annotation is str:
+        return "text"
+    if annotation is int:
+        return "integer"
+    if annotation is datetime:
+        return "time"
+    return "json"
+
+
+STATE_COLUMNS: tuple[Column, ...] = tuple(
+    Column(name, kind, PG_TYPES[kind])
+    for name, field in TicketState.model_fields.items()
+    for kind in [_kind(field.annotation)]
+)
+# Derived from the state (and the position of the last event applied), for the list's filters, orders and search.
+DERIVED_COLUMNS: tuple[Column, ...] = (
+    Column("place", "text", "text"),
+    Column("priority_rank", "integer", "smallint"),  # low 0 .. urgent 3, for sorting
+    Column("message_count", "integer", "integer"),
+    Column("last_position", "integer", "bigint"),
+)
+SEARCH_COLUMNS: tuple[Column, ...] = (Column("search_public", "text", "text"), Column("search_staff", "text", "text"))
+WRITTEN_COLUMNS = STATE_COLUMNS + DERIVED_COLUMNS + SEARCH_COLUMNS  # the order of :func:`ticket_values`
+TIME_COLUMNS = tuple(c.name for c in STATE_COLUMNS if c.kind == "time")
+JSON_COLUMNS = tuple(c.name for c in STATE_COLUMNS if c.kind == "json")
+# What a read selects (a TicketRow): every column but the search texts.
+TICKET_COLUMNS = ", ".join(c.name for c in STATE_COLUMNS + DERIVED_COLUMNS)
+
+HISTORY: tuple[Column, ...] = (
+    Column("position", "integer", "bigint"),
+    Column("ticket_id", "text", "text"),
+    Column("version", "integer", "integer"),
+    Column("event_id", "text", "text"),
+    Column("type", "text", "text"),
+    Column("transition", "text", "text"),
+    Column("occurred_at", "time", "timestamptz"),
+    Column("data", "json", "jsonb"),
+    Column("metadata", "json", "jsonb"),
+)
+HISTORY_WRITTEN = (*HISTORY, Column("actor", "text", "text"), Column("roles", "json", "jsonb"))
+HISTORY_COLUMNS = ", ".join(c.name for c in HISTORY)
+PEOPLE_COLUMNS = "id, roles, first_seen, last_seen, actions"
+HALT_COLUMNS = "position, reason, event_type, ticket_id, halted_at"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, encoded once per value."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits, which JSON allows and orjson refuses
+        return json.dumps(value, separators=(",", ":"))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How a database takes and gives JSON and times (the other kinds pass as they are)."""
+
+    time_out: Callable[[datetime | None], Any]
+    time_in: Callable[[Any], datetime | None]
+    json_in: Callable[[Any], Any]  # a JSON column as selected (its text, or already decoded by the driver)
+
+    def out(self, kind: Kind, value: Any) -> Any:
+        if kind == "json":
+            return dumps(value)
+        return self.time_out(value) if kind == "time" else value
+
+    def into(self, kind: Kind, value: Any) -> Any:
+        if kind == "json":
+            return self.json_in(value)
+        return self.time_in(value) if kind == "time" else value
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """A time as SQLite stores it: UTC, microseconds, so text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment is not None else None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+POSTGRES = Codec(time_out=_same, time_in=_same, json_in=_same)  # the pool's codecs decode json and jsonb
+SQLITE = Codec(time_out=stamp, time_in=parse_time, json_in=orjson.loads)
+
+
+def priority_rank(priority: str) -> int:
+    return PRIORITY_RANK.get(priority, PRIORITY_RANK["normal"])
+
+
+def search_texts(state: TicketState) -> tuple[str, str]:
+    """The ticket's text as the list's search (``q``) matches it, lower-cased: (public, staff only).
+
+    Public: requester, assignee, subject, description and the conversation's bodies; anyone who may see the
+    ticket may find it by them. Staff only: the internal notes (escalation reasons and transition notes among
+    them) and the escalation reason; only staff searches look there, so that a customer's results never reveal
+    them. The ticket id is matched apart, as a prefix.
+    """
+    public = [state.requester, state.assignee or "", state.subject, state.description]
+    public += [m.body for m in state.messages]
+    staff = [m.body for m in state.notes]
+    if state.escalation_reason and state.escalation_reason not in staff:
+        staff.append(state.escalation_reason)
+    return SEARCH_SEPARATOR.join(public).lower(), SEARCH_SEPARATOR.join(staff).lower()
+
+
+def ticket_values(state: TicketState, position: int, codec: Codec) -> tuple[Any, ...]:
+    """The row of ``state`` in :data:`WRITTEN_COLUMNS` order."""
+    dumped = state.model_dump(mode="json", include=set(JSON_COLUMNS))
+    own = tuple(
+        dumps(dumped[c.name]) if c.kind == "json" else codec.out(c.kind, getattr(state, c.name)) for c in STATE_COLUMNS
+    )
+    derived = (state.place, priority_rank(state.priority), len(state.messages), position)
+    return own + derived + search_texts(state)
+
+
+def ticket_of(row: Any, codec: Codec) -> TicketState:
+    """The ticket of a row holding the state's columns, read by name."""
+    return TicketState.model_validate({c.name: codec.into(c.kind, row[c.name]) for c in STATE_COLUMNS})
+
+
+def ticket_row(row: Any, codec: Codec) -> dict[str, Any]:
+    """A TicketRow: the selected columns by name, times as datetimes, JSON as its text (as PostgreSQL gives it)."""
+    record = dict(row)
+    for name in TIME_COLUMNS:
+        record[name] = codec.time_in(record[name])
+    return record
+
+
+def canonical(state: TicketState) -> dict[str, Any]:
+    """A JSON-ready form that is equal for equal tickets whatever the storage (times in UTC)."""
+    return _utc_times(state.model_dump())  # type: ignore[no-any-return]
+
+
+def _utc_times(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, dict):
+        return {k: _utc_times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_utc_times(v) for v in value]
+    return value
+
+
+def history_values(event: Event, codec: Codec) -> tuple[Any, ...]:
+    """The history row of ``event`` in :data:`HISTORY_WRITTEN` order."""
+    m = event.metadata
+    return (
+        event.position,
+        event.stream_id,
+        event.version,
+        event.id,
+        event.type,
+        TRANSITION_BY_EVENT.get(event.type),
+        codec.time_out(event.timestamp),
+        dumps(event.data),
+        m.model_dump_json(),
+        m.actor,
+        dumps(list(m.roles)),
+    )
+
+
+def history_of(row: Any, codec: Codec) -> HistoryEntry:
+    return HistoryEntry(
+        position=row["position"],
+        ticket_id=row["ticket_id"],
+        version=row["version"],
+        event_id=row["event_id"],
+        type=row["type"],
+        transition=row["transition"],
+        occurred_at=codec.time_in(row["occurred_at"]),
+        data=codec.json_in(row["data"]),
+        metadata=EventMetadata.model_validate(codec.json_in(row["metadata"])),
+    )
+
+
+def person_of(row: Any, codec: Codec) -> Person:
+    return Person(
+        id=row["id"],
+        roles=codec.json_in(row["roles"]),
+        first_seen=codec.time_in(row["first_seen"]),
+        last_seen=codec.time_in(row["last_seen"]),
+        actions=row["actions"],
+    )
+
+
+def halt_of(row: Any, codec: Codec) -> Halt:
+    return Halt(
+        position=row["position"],
+        reason=row["reason"],
+        event_type=row["event_type"],
+        ticket_id=row["ticket_id"],
+        halted_at=codec.time_in(row["halted_at"]),
+    )
+
+
+def halt_values(projection: str, halt: Halt, codec: Codec) -> tuple[Any, ...]:
+    """The ``halt`` row in ``projection, HALT_COLUMNS`` order."""
+    return (projection, halt.position, halt.reason, halt.event_type, halt.ticket_id, codec.time_out(halt.halted_at))
