@@ -18,8 +18,7 @@ import asyncpg
 
 # The shipped row shape and argument builder, so every design writes rows the same way.
 from ticket_eventstore.postgres import NOTIFY_CHANNEL, PostgresEventStore, _columns
-from ticket_workflow import Event
-from ticket_workflow.ports import ConcurrencyConflict
+from ticket_workflow import Event, VersionConflict
 
 BATCH = 500  # rows per reader query, as the relay and projector read
 _INSERT = """
@@ -53,11 +52,11 @@ class PlainStore:
     async def append(self, stream_id: str, expected_version: int, events: Sequence[Event]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             if await conn.fetchval(_VERSION, stream_id) != expected_version:
-                raise ConcurrencyConflict(stream_id, expected_version)
+                raise VersionConflict(expected_version, stream_id=stream_id)
             try:
                 rows = await conn.fetch(_INSERT, *_columns(events))
             except asyncpg.UniqueViolationError as exc:
-                raise ConcurrencyConflict(stream_id, expected_version) from exc
+                raise VersionConflict(expected_version, stream_id=stream_id) from exc
             if self._notify:
                 await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(rows[-1]["position"]))
 

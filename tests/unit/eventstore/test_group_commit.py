@@ -8,8 +8,8 @@ import pytest
 
 from tests.support.events import events
 from ticket_eventstore.group_commit import GroupCommit, PendingAppend, admit
-from ticket_workflow import Event
-from ticket_workflow.ports import ConcurrencyConflict, IdempotencyKeyTaken, RecordedResponse
+from ticket_eventstore.ports import IdempotencyKeyTaken, RecordedResponse
+from ticket_workflow import Event, VersionConflict
 
 
 def pending(stream: str, expected: int, count: int = 1, key: str | None = None) -> PendingAppend:
@@ -23,16 +23,16 @@ def kinds(verdicts: list[Exception | None]) -> list[str]:
 
 async def test_two_appends_at_the_same_version_of_one_stream_the_first_wins() -> None:
     batch = [pending("a", 0), pending("b", 0), pending("a", 0)]
-    assert kinds(admit(batch, {}, set())) == ["ok", "ok", "ConcurrencyConflict"]
+    assert kinds(admit(batch, {}, set())) == ["ok", "ok", "VersionConflict"]
 
 
 async def test_an_append_continuing_an_admitted_one_is_admitted() -> None:
     batch = [pending("a", 3, count=2), pending("a", 5), pending("a", 3)]
-    assert kinds(admit(batch, {"a": 3}, set())) == ["ok", "ok", "ConcurrencyConflict"]
+    assert kinds(admit(batch, {"a": 3}, set())) == ["ok", "ok", "VersionConflict"]
 
 
 async def test_the_version_in_the_store_decides() -> None:
-    assert kinds(admit([pending("a", 0), pending("b", 1)], {"a": 2, "b": 1}, set())) == ["ConcurrencyConflict", "ok"]
+    assert kinds(admit([pending("a", 0), pending("b", 1)], {"a": 2, "b": 1}, set())) == ["VersionConflict", "ok"]
 
 
 async def test_the_same_idempotency_key_twice_in_a_batch_only_the_first_is_written() -> None:
@@ -46,7 +46,7 @@ async def test_a_key_already_recorded_is_taken() -> None:
 
 async def test_a_refused_append_neither_takes_its_key_nor_moves_its_stream() -> None:
     batch = [pending("a", 1, key="k"), pending("b", 0, key="k"), pending("a", 0)]
-    assert kinds(admit(batch, {}, set())) == ["ConcurrencyConflict", "ok", "ok"]
+    assert kinds(admit(batch, {}, set())) == ["VersionConflict", "ok", "ok"]
 
 
 class RecordingWriter:
@@ -139,6 +139,6 @@ async def test_a_caller_that_gives_up_during_its_batch_does_not_disturb_the_othe
 
 async def test_conflict_errors_name_the_stream() -> None:
     [verdict] = admit([pending("a", 1)], {"a": 2}, set())
-    assert isinstance(verdict, ConcurrencyConflict) and verdict.stream_id == "a"
+    assert isinstance(verdict, VersionConflict) and verdict.stream_id == "a"
     [taken] = admit([pending("a", 2, key="k")], {"a": 2}, {("alice", "k")})
     assert isinstance(taken, IdempotencyKeyTaken) and taken.key == "k"
