@@ -78,7 +78,10 @@ async def _search_columns(pool: asyncpg.Pool, schema: str) -> list[tuple[str, st
 
 async def test_sqlite_read_model_of_the_previous_release_is_upgraded_in_place(tmp_path: Path) -> None:
     tickets = scenario()
-    events = interleaved(tickets)
+    accented = Ticket(requester="zoë", agent="bob")
+    accented.create(subject="ÄRGER mit dem Drucker", description="Ölfleck")
+    accented.reply("Schon geprüft?", actor="bob", roles=("agent",))
+    events = interleaved([*tickets, accented])
     fresh_db = await SqliteDatabase.open(str(tmp_path / "fresh.db"))
     old_db = await SqliteDatabase.open(str(tmp_path / "old.db"))
     try:
@@ -99,6 +102,8 @@ async def test_sqlite_read_model_of_the_previous_release_is_upgraded_in_place(tm
         upgraded = SqliteReadModel(old_db)
         await upgraded.migrate()
         assert await upgraded.content_hash() == await projected.content_hash()
+        assert await _sqlite_search_columns(old_db) == await _sqlite_search_columns(fresh_db)
+        assert await found(upgraded, "ärger") == await found(upgraded, "geprüft") == {accented.ticket_id}
         assert [p.id for p in await upgraded.people()] == ["bob", "dave", "erin", "root"]
         zoe = tickets[-1].ticket_id
         assert await found(upgraded, "mondays") == await found(upgraded, "hdmi") == {zoe}  # the index was built
@@ -117,6 +122,11 @@ async def test_sqlite_read_model_of_the_previous_release_is_upgraded_in_place(tm
     finally:
         await fresh_db.close()
         await old_db.close()
+
+
+async def _sqlite_search_columns(db: SqliteDatabase) -> list[tuple[str, str, str]]:
+    rows = await db.conn.execute_fetchall("SELECT id, search_public, search_staff FROM rm_tickets ORDER BY id")
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def _marks(n: int) -> str:

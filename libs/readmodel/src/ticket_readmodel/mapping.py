@@ -108,8 +108,7 @@ class Codec:
     json_in: Callable[[Any], Any]  # a JSON column as selected (its text, or already decoded by the driver)
 
     def out(self, kind: Kind, value: Any) -> Any:
-        if kind == "json":
-            return dumps(value)
+        """A value of a text, integer or time column as the database takes it (JSON is :func:`dumps`'d)."""
         return self.time_out(value) if kind == "time" else value
 
     def into(self, kind: Kind, value: Any) -> Any:
