@@ -401,35 +401,35 @@ async def test_liveness_fails_once_the_relay_task_has_died(
     pg_store: PostgresEventStore, redis_client: aioredis.Redis, stream: str
 ) -> None:
     """``/health`` is what restarts a replica: it must fail when the relay task ended, not only ``/ready``."""
-    from types import SimpleNamespace
-
     import httpx
-    from fastapi import FastAPI
 
     from ticket_command import health
     from ticket_eventstore.relay import Relay
+    from ticket_service.shell import add_checks, create_shell
 
     async def broken() -> asyncpg.Connection:
         raise SystemError("not a database error")
 
     relay = Relay(broken, pg_store, redis_client)
     died = asyncio.create_task(asyncio.sleep(0), name="relay")
-    app = FastAPI()
-    app.include_router(health.router)
-    app.state.commands = SimpleNamespace(checks={"relay": health.relay_check(relay, died)})
+    task = health.Opened[tuple[Relay, asyncio.Task[None]]]("the relay")
+    app = create_shell(title="command", version="0")
+    add_checks(app, [health.relay_check(task)])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         await died
-        answer = await client.get("/health")
+        with task.holding((relay, died)):
+            answer = await client.get("/health")
         assert answer.status_code == 503 and "relay" in answer.json()["message"]
         running = asyncio.create_task(relay.run(), name="relay")
-        app.state.commands.checks = {"relay": health.relay_check(relay, running)}
-        await asyncio.sleep(0.2)  # an unexpected error while campaigning is retried, not fatal
-        assert not running.done()
-        assert (await client.get("/health")).status_code == 200
+        with task.holding((relay, running)):
+            await asyncio.sleep(0.2)  # an unexpected error while campaigning is retried, not fatal
+            assert not running.done()
+            assert (await client.get("/health")).status_code == 200
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
-        assert (await client.get("/health")).status_code == 200  # stopped at shutdown: not a death
+        with task.holding((relay, running)):
+            assert (await client.get("/health")).status_code == 200  # stopped at shutdown: not a death
 
 
 async def test_a_frozen_leader_loses_the_lock_within_its_idle_timeout(

@@ -1,134 +1,125 @@
 """The composition root of the embedded mode: ``create_app(settings=None)``.
 
-Mounts the command API's and the query API's own routers on one app; the lifespan opens one SQLite file for
-the event store and the read model and wires the in-process projector between them.
+One shell, the three services' installs (command, query, projector), and the web UI. Only the adapters differ
+from the distributed services: one SQLite file holds the event store and the read model (opened here, before
+the installs' own lifespans), and each committed append is projected in-process instead of through Redis.
+``/health`` and ``/ready`` are the shell's, from the three installs' readiness checks.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ticket_command import debug
-from ticket_command.handling import CommandService
-from ticket_command.routes import command_router
-from ticket_command.runtime import Runtime, install
+import ticket_command
+import ticket_projector
+import ticket_query
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
-from ticket_projector.projector import ProjectionHalted, Projector
-from ticket_query.app import install_errors
-from ticket_query.checkpoints import CheckpointWatch
-from ticket_query.routes import create_router
 from ticket_readmodel.sqlite import SqliteReadModel
-from ticket_service import openapi
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
-from ticket_service.http import install_middleware
+from ticket_service.shell import add_lifespan, create_shell
+from ticket_workflow.ports import StoreUnavailable
 
-from .delivery import ProjectingStore
 from .settings import EmbeddedSettings
+
+TITLE = "Support Ticket (embedded)"
+DESCRIPTION = "The command and query APIs of the support-ticket system in one process, on one SQLite file."
 
 
 @dataclass
+class Storage:
+    """The SQLite file's event store and read model, open for the app's lifetime."""
+
+    path: str
+    _open: tuple[SqliteEventStore, SqliteReadModel] | None = field(default=None, init=False)
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[None]:
+        db = await SqliteDatabase.open(self.path)
+        try:
+            read_model = SqliteReadModel(db)
+            await read_model.migrate()
+            self._open = (await SqliteEventStore.create(db), read_model)
+            yield
+        finally:
+            self._open = None
+            await db.close()
+
+    def store(self) -> SqliteEventStore:
+        return self._opened()[0]
+
+    def read_model(self) -> SqliteReadModel:
+        return self._opened()[1]
+
+    def _opened(self) -> tuple[SqliteEventStore, SqliteReadModel]:
+        if self._open is None:
+            raise StoreUnavailable(f"the database {self.path} is not open")
+        return self._open
+
+
+@dataclass(frozen=True)
 class Parts:
-    """What the lifespan opened; absent until startup."""
+    """The embedded app's parts: its storage and the three services' parts on it."""
 
-    store: SqliteEventStore | None = None
-    read_model: SqliteReadModel | None = None
-    projector: Projector | None = None
+    storage: Storage
+    command: ticket_command.Parts
+    query: ticket_query.Parts
+    projection: ticket_projector.Parts
 
-    def model(self) -> SqliteReadModel:
-        if self.read_model is None:
-            raise RuntimeError("the read model is not open yet")
-        return self.read_model
+
+def build_parts(settings: EmbeddedSettings) -> Parts:
+    """Refuses (:class:`~ticket_service.auth.MissingKey`) to build without a JWT key unless ``DEBUG``."""
+    auth = require_key(settings.auth, debug=settings.debug)
+    verifier = TokenVerifier(auth)  # one verifier for the command and the query routes
+    storage = Storage(settings.db_path)
+    query = ticket_query.Parts(
+        verifier=verifier,
+        poll_seconds=settings.stream_poll_seconds,
+        min_position_timeout=settings.min_position_timeout_seconds,
+        stream_keepalive_seconds=settings.stream_keepalive_seconds,
+        opener=_read_side(storage),
+    )
+    # Fed by the in-process projection: a wait for a position or a live stream wakes when it is projected.
+    projection = ticket_projector.InProcessProjection(
+        lambda: (storage.read_model(), storage.store()), query.checkpoint.advance
+    )
+    # Debug tokens are signed with the public development secret only, so they exist only where it is the key.
+    minting = settings.debug and auth.secret == DEVELOPMENT_SECRET
+    command = ticket_command.Parts(
+        verifier=verifier,
+        source=ticket_command.GivenStore(projection.projecting),
+        mint_secret=DEVELOPMENT_SECRET if minting else None,
+    )
+    return Parts(storage, command, query, ticket_projector.Parts(projection))
+
+
+def _read_side(storage: Storage) -> Callable[[ticket_query.Parts], AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def opened(query: ticket_query.Parts) -> AsyncIterator[None]:
+        query.event_store, query.read_model = storage.store(), storage.read_model()
+        query.checkpoint.feeding(True)
+        try:
+            yield
+        finally:
+            query.checkpoint.feeding(False)
+            query.read_model = query.event_store = None
+
+    return opened
 
 
 def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     settings = settings or EmbeddedSettings()
-    auth = require_key(settings.auth, debug=settings.debug)
-    verifier = TokenVerifier(auth)
-    # Debug tokens are signed with the public development secret only, so they exist only where it is the key.
-    minting = settings.debug and auth.secret == DEVELOPMENT_SECRET
-    runtime = Runtime(verifier=verifier, mint_secret=DEVELOPMENT_SECRET if minting else None)
-    parts = Parts()
-
-    async def read_checkpoint() -> int:
-        return await parts.model().checkpoint()
-
-    # Fed by the in-process projector: a wait for a position or a live stream wakes when it is projected.
-    watch = CheckpointWatch(read_checkpoint, poll_seconds=settings.stream_poll_seconds)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = await SqliteDatabase.open(settings.db_path)
-        try:
-            parts.store = await SqliteEventStore.create(db)
-            parts.read_model = SqliteReadModel(db)
-            await parts.read_model.migrate()
-            parts.projector = Projector(parts.read_model, parts.store)
-            # Whatever was stored but not projected before a stop. A poison event halts the projection (logged,
-            # on /ready) but not the app: commands and (stale) reads keep working until it is fixed.
-            with contextlib.suppress(ProjectionHalted):
-                await parts.projector.catch_up()
-            watch.advance(await parts.read_model.checkpoint())
-            watch.feeding(True)
-            runtime.service = CommandService(ProjectingStore(parts.store, parts.projector, watch.advance))
-            yield
-        finally:
-            watch.feeding(False)
-            runtime.service = None
-            await db.close()
-
-    app = FastAPI(
-        title="Support Ticket (embedded)",
-        version="0.1.0",
-        description="The command and query APIs of the support-ticket system in one process, on one SQLite file.",
-        lifespan=lifespan,
-    )
-    install(app, runtime)
-    install_errors(app)
-    install_middleware(app, max_body_bytes=settings.max_body_bytes)
-    openapi.install(app)
-    app.include_router(command_router())
-    if minting:
-        app.include_router(debug.router)
-    app.include_router(
-        create_router(
-            parts.model,
-            verifier,
-            watch=watch,
-            min_position_timeout=settings.min_position_timeout_seconds,
-            stream_poll_seconds=settings.stream_poll_seconds,
-            stream_keepalive_seconds=settings.stream_keepalive_seconds,
-        )
-    )
-    _health_routes(app, parts)
+    parts = build_parts(settings)
+    app = create_shell(title=TITLE, version="0.1.0", description=DESCRIPTION, max_body_bytes=settings.max_body_bytes)
+    add_lifespan(app, parts.storage.open)  # entered first: every install below works on the open file
+    ticket_projector.install(app, parts.projection)  # caught up before the first command is taken
+    ticket_command.install(app, parts.command)
+    ticket_query.install(app, parts.query)
     if settings.frontend_dir is not None and settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend")
     return app
-
-
-def _health_routes(app: FastAPI, parts: Parts) -> None:
-    @app.get("/health", tags=["health"], summary="The process is alive")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/ready", tags=["health"], summary="Store open and the projection caught up or catching up")
-    async def ready() -> JSONResponse:
-        if parts.store is None or parts.read_model is None or parts.projector is None:
-            return JSONResponse({"success": False, "code": "not_ready", "message": "starting"}, status_code=503)
-        last, projected = await parts.store.last_position(), await parts.read_model.checkpoint()
-        body: dict[str, Any] = {"last_position": last, "projected_position": projected, "lag": last - projected}
-        halt = parts.projector.halt or await parts.read_model.recorded_halt()
-        if halt is not None:
-            message = f"projection halted at position {halt.position}: {halt.reason}"
-            poison = halt.model_dump(mode="json")
-            return JSONResponse(
-                {"success": False, "code": "projection_halted", "message": message, "poison_event": poison, **body},
-                status_code=503,
-            )
-        return JSONResponse({"success": True, "status": "ready", **body})

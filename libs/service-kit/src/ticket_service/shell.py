@@ -20,11 +20,12 @@ What the shell sets, once, for every service:
 - ``GET /health`` and ``GET /ready`` from the app's :class:`ReadinessCheck` list (``add_checks``):
 
   ``/ready`` runs every check (each within ``CHECK_TIMEOUT`` seconds). A check returns its details (any JSON
-  value) when ready, and raises when not: :class:`NotReady` to give a ``code``, a ``status`` and details, any
-  other exception for a plain ``not_ready``. The body is ``{success, status, checks: {name: details}}``; when a
-  check fails, also ``code`` and ``status`` (of the first failing check) and ``message`` naming each failing check
-  (``"name: why"``), with 503. The details of a ``headline`` check (a mapping) are also copied to the top of the
-  body (e.g. ``checkpoint`` and ``lag``). No checks at all is not ready (``starting``).
+  value) when ready, and raises when not: :class:`NotReady` to give a ``code``, a ``status`` and details (else
+  ``{"error": message}``), any other exception for a plain ``not_ready`` with ``{"error": ...}``. The body is
+  ``{success, status, checks: {name: details}}``; when a check fails, also ``code`` and ``status`` (of the first
+  failing check) and ``message`` naming each failing check (``"name: why"``), with 503. The details of a
+  ``headline`` check (a mapping) are also copied to the top of the body (e.g. ``checkpoint`` and ``lag``). No
+  checks at all is not ready (``starting``).
 
   ``/health`` is 200 ``{"status": "ok"}`` while every check's ``dead`` hook (a background task the process needs)
   returns None, else 503 ``not_alive`` naming why, so that the orchestrator restarts the process.
@@ -157,7 +158,7 @@ async def _run(check: ReadinessCheck) -> tuple[Any, NotReady | None]:
     try:
         return await asyncio.wait_for(check.check(), CHECK_TIMEOUT), None
     except NotReady as exc:
-        return {"error": exc.message, **exc.details}, exc
+        return exc.details or {"error": exc.message}, exc
     except Exception as exc:
         why = f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc)
         return {"error": why}, NotReady(why)

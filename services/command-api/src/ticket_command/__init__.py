@@ -8,11 +8,16 @@ Follow a request from the route inward:
 - ``idempotency``  Idempotency-Key: request fingerprints and replays
 - ``staff``        who may be named as an assignee: staff seen in the events, caught up from the store
 - ``models``       request and response bodies (the OpenAPI schemas)
-- ``runtime``      what the handlers need at request time, and how a host app provides it
-- ``health``       ``/health`` and ``/ready``
+- ``runtime``      ``Parts``: what the handlers need, and where the event store comes from (Postgres, or given)
+- ``health``       the readiness checks behind the shell's ``/health`` and ``/ready``
 - ``debug``        ``POST /api/debug/token`` (only when ``DEBUG=true``)
 - ``asyncapi``     the AsyncAPI document of the published event stream
-- ``app``          the composition root: ``create_app(settings=None, store=None)``
+- ``app``          the composition root: ``build_parts``, ``install(app, parts)``, ``create_app(settings, store)``
 - ``settings``     configuration from the environment
 - ``cli``          ``ticket-command-api serve | migrate | mint-token``
 """
+
+from .app import build_parts, create_app, install
+from .runtime import GivenStore, Parts
+
+__all__ = ["GivenStore", "Parts", "build_parts", "create_app", "install"]

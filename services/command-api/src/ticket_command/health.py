@@ -1,95 +1,95 @@
-"""``GET /health`` (the process answers) and ``GET /ready`` (it can take commands, and the relay runs)."""
+"""The command API's readiness checks (``/ready``, ``/health`` come from the shell: :mod:`ticket_service.shell`).
+
+PostgreSQL answers, its migrations are applied, and the relay task runs (its ending also fails ``/health``, so
+that the orchestrator restarts a replica that would otherwise never publish again); or, for a store the host
+opened, the store answers.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 import asyncpg
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from ticket_eventstore import migrations
 from ticket_eventstore.relay import Relay
+from ticket_service.shell import NotReady, ReadinessCheck
 from ticket_workflow.ports import EventStore
 
-from .runtime import ReadinessCheck, runtime_of
-
-router = APIRouter(tags=["health"])
-CHECK_TIMEOUT = 3.0
+T = TypeVar("T")
 
 
-@router.get("/health", summary="The process is alive", responses={503: {"description": "A background task died"}})
-async def health(request: Request) -> JSONResponse:
-    """Liveness: 503 once a background task this process needs (the relay) has ended, so that the orchestrator
-    restarts it; a replica whose relay died would otherwise stay in service and never publish again."""
-    runtime = getattr(request.app.state, "commands", None)
-    checks = runtime.checks.values() if runtime is not None else ()
-    dead = [repr(name) for check in checks if (name := getattr(check, "dead_task", lambda: None)()) is not None]
-    if dead:
-        message = f"background task ended: {', '.join(dead)}"
-        return JSONResponse({"status": "dead", "code": "not_alive", "message": message}, status_code=503)
-    return JSONResponse({"status": "ok"})
+class Opened(Generic[T]):
+    """What the lifespan opened, for the checks to read; ``not_ready`` until then and after."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._value: T | None = None
+
+    @contextlib.contextmanager
+    def holding(self, value: T) -> Iterator[None]:
+        self._value = value
+        try:
+            yield
+        finally:
+            self._value = None
+
+    def get(self) -> T:
+        if self._value is None:
+            raise NotReady(f"{self.what} is not open", status="starting")
+        return self._value
+
+    def peek(self) -> T | None:
+        return self._value
 
 
-@router.get("/ready", summary="Ready to take commands", responses={503: {"description": "Not ready"}})
-async def ready(request: Request) -> JSONResponse:
-    results = {name: await _run(check) for name, check in runtime_of(request).checks.items()}
-    ok = bool(results) and all(passed for passed, _ in results.values())
-    body: dict[str, Any] = {
-        "success": ok,
-        "status": "ready" if ok else "not_ready",
-        "checks": {name: detail for name, (_, detail) in results.items()},
-    }
-    if not ok:
-        body |= {"code": "not_ready", "message": "; ".join(n for n, (p, _) in results.items() if not p) or "starting"}
-    return JSONResponse(body, status_code=200 if ok else 503)
-
-
-async def _run(check: ReadinessCheck) -> tuple[bool, Any]:
-    try:
-        return await asyncio.wait_for(check(), CHECK_TIMEOUT)
-    except Exception as exc:
-        return False, {"error": repr(exc)}
-
-
-def postgres_check(pool: asyncpg.Pool) -> ReadinessCheck:
-    async def check() -> tuple[bool, Any]:
-        async with pool.acquire() as conn:
+def postgres_check(pool: Opened[asyncpg.Pool]) -> ReadinessCheck:
+    async def check() -> Any:
+        async with pool.get().acquire() as conn:
             await conn.fetchval("SELECT 1")
-        return True, "ok"
+        return "ok"
 
-    return check
+    return ReadinessCheck("postgres", check)
 
 
-def migrations_check(pool: asyncpg.Pool) -> ReadinessCheck:
-    async def check() -> tuple[bool, Any]:
-        async with pool.acquire() as conn:
+def migrations_check(pool: Opened[asyncpg.Pool]) -> ReadinessCheck:
+    async def check() -> Any:
+        async with pool.get().acquire() as conn:
             pending = await migrations.pending(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
         if pending:
-            return False, {"pending": [f"{m.version:03d}_{m.name}" for m in pending]}
-        return True, "ok"
+            names = [f"{m.version:03d}_{m.name}" for m in pending]
+            raise NotReady(f"migrations pending: {', '.join(names)}", pending=names)
+        return "ok"
 
-    return check
-
-
-def store_check(store: EventStore) -> ReadinessCheck:
-    async def check() -> tuple[bool, Any]:
-        return True, {"last_position": await store.last_position()}
-
-    return check
+    return ReadinessCheck("migrations", check)
 
 
-def relay_check(relay: Relay, task: asyncio.Task[None]) -> ReadinessCheck:
-    """Healthy while the relay task runs, as leader or standby. A leader retrying because Redis is down is
-    still healthy (commands are accepted and will be published); its ``last_error`` and ``lag`` say so."""
+def store_check(store: Callable[[], EventStore]) -> ReadinessCheck:
+    async def check() -> Any:
+        return {"last_position": await store().last_position()}
 
-    async def check() -> tuple[bool, Any]:
-        return (relay.status.running and not task.done()), relay.status.as_dict()
+    return ReadinessCheck("event_store", check)
 
-    def dead_task() -> str | None:
-        """The task's name once it has ended on its own (cancelled at shutdown does not count)."""
-        return task.get_name() if task.done() and not task.cancelled() else None
 
-    check.dead_task = dead_task  # type: ignore[attr-defined]
-    return check
+def relay_check(running: Opened[tuple[Relay, asyncio.Task[None]]]) -> ReadinessCheck:
+    """Ready while the relay task runs, as leader or standby. A leader retrying because Redis is down is still
+    ready (commands are accepted and will be published); its ``last_error`` and ``lag`` say so."""
+
+    async def check() -> Any:
+        relay, task = running.get()
+        status = relay.status.as_dict()
+        if task.done() or not relay.status.running:
+            raise NotReady("the relay task is not running", **status)
+        return status
+
+    def dead() -> str | None:
+        """Once the task has ended on its own (cancelled at shutdown does not count)."""
+        opened = running.peek()
+        if opened is None or not opened[1].done() or opened[1].cancelled():
+            return None
+        return f"background task ended: {opened[1].get_name()!r}"
+
+    return ReadinessCheck("relay", check, dead=dead)

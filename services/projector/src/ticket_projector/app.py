@@ -1,45 +1,84 @@
-"""Composition root of the projector: ``create_app(settings)`` builds the health port and, in its lifespan,
-the runtime. Nothing connects at import time."""
+"""Composition root of the projector: ``build_parts(settings)``, ``install(app, parts)`` and ``create_app(settings)``
+(the shell plus this install). Nothing connects at import time or while building: the lifespan starts the
+:class:`~ticket_projector.runtime.Runtime` (pools, the consumer, its supervisor) and stops it at shutdown. The
+embedded app installs the same part around an :class:`~ticket_projector.inprocess.InProcessProjection`.
+
+``/health`` fails once the consuming task has ended, so that compose or Kubernetes restarts the process; ``/ready``
+gives the checkpoint, the event store's last position and the lag, or why it is not consuming (halted on a poison
+event, retrying, starting).
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+
+from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
 from .runtime import Runtime
 from .settings import ProjectorSettings
 
 
-def create_app(settings: ProjectorSettings | None = None) -> FastAPI:
-    settings = settings or ProjectorSettings()
+class Projection(Protocol):
+    """What a projector part runs: the Redis consumer (:class:`Runtime`), or :class:`InProcessProjection`."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(settings)
-        await runtime.start()
-        app.state.runtime = runtime
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]: ...
+
+    def ended(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The projection this process runs (built from settings, or by the embedded app; started by the lifespan)."""
+
+    runtime: Projection
+
+
+def build_parts(settings: ProjectorSettings) -> Parts:
+    return Parts(Runtime(settings))
+
+
+def install(app: FastAPI, parts: Parts) -> None:
+    """The projector's lifetime in the app's lifespan, and its readiness check (``projection``, a headline).
+
+    The check reads the runtime the app holds (``app.state.runtime``), the one the lifespan started."""
+    app.state.runtime = parts.runtime
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        await parts.runtime.start()
         try:
             yield
         finally:
-            await runtime.stop()
+            await parts.runtime.stop()
 
-    app = FastAPI(title="Support-ticket projector", version="0.1.0", lifespan=lifespan)
+    def runtime() -> Projection:
+        held: Projection = app.state.runtime
+        return held
 
-    @app.get("/health", summary="The process is alive and still consuming")
-    async def health(request: Request) -> JSONResponse:
-        # Liveness fails once the consuming task has ended, so that compose or Kubernetes restarts the process.
-        runtime = getattr(request.app.state, "runtime", None)
-        if runtime is not None and not runtime.alive():
-            body = {"status": "dead", "code": "not_alive", "message": "the projector's consuming task has ended"}
-            return JSONResponse(body, status_code=503)
-        return JSONResponse({"status": "ok"})
+    async def check() -> Any:
+        ok, body = await runtime().readiness()
+        if not ok:
+            details = {key: value for key, value in body.items() if key not in ("success", "message", "error")}
+            raise NotReady(body["message"], **details)
+        return {key: value for key, value in body.items() if key != "status"}
 
-    @app.get("/ready", summary="Consuming, not halted; checkpoint and lag behind the event store")
-    async def ready(request: Request) -> JSONResponse:
-        ok, body = await request.app.state.runtime.readiness()
-        return JSONResponse(body, status_code=200 if ok else 503)
+    def dead() -> str | None:
+        return "the projector's consuming task has ended" if runtime().ended() else None
 
+    add_lifespan(app, running)
+    add_checks(app, [ReadinessCheck("projection", check, headline=True, dead=dead)])
+
+
+def create_app(settings: ProjectorSettings | None = None) -> FastAPI:
+    app = create_shell(title="Support-ticket projector", version="0.1.0")
+    install(app, build_parts(settings or ProjectorSettings()))
     return app

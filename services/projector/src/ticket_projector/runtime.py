@@ -1,4 +1,5 @@
-"""The running projector: pools, the Redis consumer under FastStream, a supervisor, and what ``/ready`` reports.
+"""The running projector: its connections, the Redis consumer under FastStream, a supervisor, and what ``/ready``
+reports.
 
 Redis is only a transport, so the supervisor does not trust it to deliver everything: every
 ``SUPERVISE_SECONDS`` it
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -26,6 +28,7 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import Halt
+from ticket_workflow.ports import StoreUnavailable
 
 from .consumer import TRANSIENT, StreamConsumer
 from .projector import ProjectionHalted, Projector
@@ -38,45 +41,87 @@ log = logging.getLogger("ticket_projector")
 TIMEOUTS = DatabaseTimeouts(statement=30, lock=10, idle_in_transaction=10, command=60, acquire=10)
 
 
-class Runtime:
-    """Everything ``ticket-projector run`` starts, in order: catch up, resume pending entries, consume, supervise."""
+@dataclass
+class Connections:
+    """What a running projector holds open, made in one place (:meth:`open`) and closed in one (:meth:`close`)."""
 
-    def __init__(self, settings: ProjectorSettings) -> None:
-        self.settings = settings
-        self.consuming = False
-        self.supervisor_error: str | None = None
-        self._pools: list[asyncpg.Pool] = []
-        self._task: asyncio.Task[None] | None = None
-        self._previous_round: tuple[int, int] | None = None  # (checkpoint, store position) a round ago
-        self.broker: RedisBroker | None = None
-        self._subscriber: Any = None
+    pools: list[asyncpg.Pool]
+    read_model: PostgresReadModel
+    store: PostgresEventStore
+    projector: Projector
+    redis: aioredis.Redis
+    consumer: StreamConsumer
 
-    async def start(self) -> None:
-        s = self.settings
+    @classmethod
+    async def open(cls, s: ProjectorSettings) -> Connections:
         pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS)
         store_pool = (
             pool if s.store_url == s.database_url else await create_pool(s.store_url, max_size=2, timeouts=TIMEOUTS)
         )
-        self._pools = list({id(p): p for p in (pool, store_pool)}.values())
-        self.read_model = PostgresReadModel(pool, s.read_model_schema)
-        self.store = PostgresEventStore(store_pool)
-        self.projector = Projector(
-            self.read_model,
-            self.store,
-            batch_size=s.batch_size,
-            attempts=s.poison_attempts,
-            retry_delay=s.retry_delay_seconds,
+        read_model = PostgresReadModel(pool, s.read_model_schema)
+        store = PostgresEventStore(store_pool)
+        projector = Projector(
+            read_model, store, batch_size=s.batch_size, attempts=s.poison_attempts, retry_delay=s.retry_delay_seconds
         )
-        self.redis = aioredis.from_url(s.redis_url)
-        self.consumer = StreamConsumer(
-            self.redis,
-            self.projector,
+        redis = aioredis.from_url(s.redis_url)
+        consumer = StreamConsumer(
+            redis,
+            projector,
             stream_name=s.event_stream,
             group=s.projector_group,
             consumer=s.consumer_name,
             claim_idle_ms=s.claim_idle_ms,
             batch_size=s.batch_size,
         )
+        pools = list({id(p): p for p in (pool, store_pool)}.values())
+        return cls(pools, read_model, store, projector, redis, consumer)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        for pool in self.pools:
+            await pool.close()
+
+
+class Runtime:
+    """Everything ``ticket-projector run`` starts, in order: catch up, resume pending entries, consume, supervise.
+
+    Built from settings without connecting; :meth:`start` opens the :class:`Connections` and starts the task,
+    :meth:`stop` ends both."""
+
+    def __init__(self, settings: ProjectorSettings) -> None:
+        self.settings = settings
+        self.consuming = False
+        self.supervisor_error: str | None = None
+        self._open: Connections | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._previous_round: tuple[int, int] | None = None  # (checkpoint, store position) a round ago
+        self.broker: RedisBroker | None = None
+        self._subscriber: Any = None
+
+    @property
+    def connections(self) -> Connections:
+        if self._open is None:
+            raise StoreUnavailable("the projector has not started")
+        return self._open
+
+    @property
+    def read_model(self) -> PostgresReadModel:
+        return self.connections.read_model
+
+    @property
+    def store(self) -> PostgresEventStore:
+        return self.connections.store
+
+    @property
+    def projector(self) -> Projector:
+        return self.connections.projector
+
+    @property
+    def consumer(self) -> StreamConsumer:
+        return self.connections.consumer
+
+    async def start(self) -> None:
+        self._open = await Connections.open(self.settings)
         self._task = asyncio.create_task(self._run(), name="projector")
 
     async def stop(self) -> None:
@@ -89,9 +134,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._stop_broker()
-        await self.redis.aclose()
-        for pool in self._pools:
-            await pool.close()
+        if self._open is not None:
+            await self._open.close()
 
     def _broker(self) -> RedisBroker:
         s = self.settings
@@ -134,8 +178,12 @@ class Runtime:
                 delay = min(delay * 2, self.settings.supervise_seconds)
 
     def alive(self) -> bool:
-        """False once the consuming task has ended (it only ends when cancelled at shutdown)."""
+        """False once the consuming task has ended (it only ends when cancelled at shutdown), or before start."""
         return self._task is not None and not self._task.done()
+
+    def ended(self) -> bool:
+        """The consuming task was started and has ended: the process should be restarted."""
+        return self._task is not None and self._task.done()
 
     async def _subscribe(self) -> None:
         """Group at the checkpoint, catch up from the store, finish pending entries, then consume new ones."""
@@ -213,7 +261,7 @@ class Runtime:
         body |= {"checkpoint": checkpoint, "last_position": last, "lag": max(0, last - checkpoint)}
         halt = self.projector.halt or recorded
         if halt is not None:
-            return False, _halted(body, halt, retrying=self.projector.halt is None)
+            return False, halted_body(body, halt, retrying=self.projector.halt is None)
         error = self.consumer.last_error or self.supervisor_error
         if error is not None:
             return False, _not_ready(body, "retrying", error)
@@ -228,7 +276,7 @@ def _not_ready(body: dict[str, Any], status: str, message: str) -> dict[str, Any
     return body | {"success": False, "code": "not_ready", "status": status, "message": message, "error": message}
 
 
-def _halted(body: dict[str, Any], halt: Halt, *, retrying: bool) -> dict[str, Any]:
+def halted_body(body: dict[str, Any], halt: Halt, *, retrying: bool) -> dict[str, Any]:
     message = f"projection halted at position {halt.position} ({halt.event_type} of ticket {halt.ticket_id}): "
     message += halt.reason
     if retrying:
