@@ -12,9 +12,9 @@ from tests.support.rendering import CALLERS, assert_rendered_as_the_models, awkw
 from tests.support.scenarios import Ticket, interleaved
 from ticket_projector.projector import Projector
 from ticket_query import shortcuts
-from ticket_query.routes import tickets as routes
 from ticket_query.app import create_app
 from ticket_query.rendering import Renderings
+from ticket_query.routes import tickets as routes
 from ticket_query.settings import QuerySettings
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import AuthSettings, mint_token

@@ -202,7 +202,8 @@ async def test_health_and_ready(client: httpx.AsyncClient, read_model: SqliteRea
     assert (await client.get("/health")).json() == {"status": "ok"}
     ready = (await client.get("/ready")).json()
     projected = await read_model.checkpoint()
-    assert ready == {"status": "ready", "projected_position": projected, "last_position": None, "lag": None}
+    figures = {"projected_position": projected, "last_position": None, "lag": None}
+    assert ready == {"success": True, "status": "ready", "checks": {"read_model": figures}} | figures
     assert "/api/support-ticket/{ticket_id}/at/{version}" in (await client.get("/openapi.json")).json()["paths"]
 
 
@@ -221,12 +222,8 @@ async def test_ready_says_how_far_the_projection_is_behind_the_event_store(tmp_p
             ready = (await http.get("/ready")).json()
     finally:
         await db.close()
-    assert ready == {
-        "status": "ready",
-        "projected_position": events[-4].position,
-        "last_position": events[-1].position,
-        "lag": 3,
-    }
+    figures = {"projected_position": events[-4].position, "last_position": events[-1].position, "lag": 3}
+    assert ready == {"success": True, "status": "ready", "checks": {"read_model": figures}} | figures
 
 
 async def test_time_travel_outside_the_versions_is_404_with_the_range(

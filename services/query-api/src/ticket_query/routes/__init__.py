@@ -1,0 +1,18 @@
+"""The query routes, one module per concern, mounted under ``/api``: :func:`query_router`.
+
+Thin handlers: authenticate, wait for the requested position (read-your-writes), ask the read model, shape the
+answer. What they read comes from :mod:`ticket_query.dependencies`, typed, from the app's
+:class:`~ticket_query.parts.Parts`: any app (the query API, the embedded app) mounts them with its own read model.
+"""
+
+from fastapi import APIRouter
+
+from . import directory, history, stream, tickets
+
+
+def query_router() -> APIRouter:
+    """Every query route under ``/api`` (in the OpenAPI document's order)."""
+    router = APIRouter(prefix="/api", tags=["query"])
+    for part in (tickets, history, directory, stream):
+        router.include_router(part.router)
+    return router
