@@ -95,8 +95,13 @@ export function restore() {
   }
 }
 
-/** Once the schema is known, fill in inherited roles. */
+// The roles the net marks as staff (/api/schema); until the schema has arrived, the net's first-line role.
+let staffRoles = new Set(['agent']);
+
+/** Once the schema is known, fill in inherited roles and which roles are staff. */
 export function applySchema(schema) {
+  const marked = ((schema && schema.roles) || []).filter((r) => r.staff).map((r) => r.name);
+  if (marked.length) staffRoles = new Set(marked);
   if (!session) return;
   session.effective = effectiveRoles(session.roles, schema);
   notify();
@@ -110,9 +115,10 @@ export function hasRole(role) {
   return Boolean(session && session.effective.has(role));
 }
 
-/** Staff (agent and every role inheriting it) work the queue; everyone else uses the customer portal. */
+/** Staff (the roles the net marks as staff, and every role inheriting one) work the queue; everyone else uses
+ * the customer portal. */
 export function isStaff() {
-  return hasRole('agent');
+  return Boolean(session) && [...session.effective].some((role) => staffRoles.has(role));
 }
 
 export function expiresInMs() {

@@ -107,14 +107,16 @@ export function createActions({ id, schema, staff, me, drafts, onDone }) {
     const extras = {};
     const datalists = {};
     let picker = null;
-    if (name === 'assign' && staff) {
+    // The net says which field names the new assignee and that it defaults to the caller (effects.assigns).
+    const assigns = t && t.effects ? t.effects.assigns : null;
+    if (assigns && staff) {
       picker = assigneePicker();
-      datalists.assignee = picker.listId;
-      extras.assignee = picker.element;
+      datalists[assigns] = picker.listId;
+      extras[assigns] = picker.element;
     }
     const { fields, read } = schemaFields(t && t.data_schema, {
       omit: staff ? [] : ['note'], // the audit note is for staff: a customer could not read it back
-      values: name === 'assign' ? { assignee: me } : {},
+      values: assigns ? { [assigns]: me } : {},
       datalists,
       extras,
       words: (field) => fieldWords(field, staff),
