@@ -119,3 +119,31 @@ async def test_a_sqlite_migration_applies_whole_or_not_at_all(tmp_path: Path) ->
         assert [tuple(r) for r in await db.conn.execute_fetchall("SELECT x FROM a")] == [(1,)]  # ran once
     finally:
         await db.close()
+
+
+async def test_an_embedded_read_model_dropped_to_be_projected_anew_is_created_again(tmp_path: Path) -> None:
+    """services/projector/README.md: drop ``rm_ticket_search``, then every other ``rm_*`` table, and start again."""
+    db = await SqliteDatabase.open(str(tmp_path / "embedded.db"))
+    try:
+        store = await SqliteEventStore.create(db)
+        model = SqliteReadModel(db)
+        await model.migrate()
+        ticket = Ticket(requester="zoe")
+        ticket.create(subject="Printer jams")
+        stored = await store.append(ticket.ticket_id, 0, ticket.events)
+        await apply(model, stored)
+        projected = await model.content_hash()
+        tables = await db.conn.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' "
+            "AND name NOT LIKE 'rm\\_ticket\\_search\\_%' ESCAPE '\\' ORDER BY name = 'rm_ticket_search' DESC"
+        )
+        for (name,) in tables:
+            await db.conn.execute(f'DROP TABLE "{name}"')
+        await model.migrate()
+        assert await model.checkpoint() == 0
+        await apply(model, await store.read_all(0, 100))
+        assert await model.content_hash() == projected
+        assert await found(model, "jams") == {ticket.ticket_id}
+        assert await _recorded(db) == {EVENT_STORE: [1], COMPONENT: [1, 2]}
+    finally:
+        await db.close()

@@ -85,19 +85,22 @@ def _id_prefix(prefix: str, param: Callable[[Any], str]) -> str:
 DIALECT = Dialect(placeholder=lambda n: "?", timestamp=stamp, search=search)
 
 
-async def _take_over_rm_schema(db: SqliteDatabase) -> None:
-    """Record in ``schema_migrations`` the versions a file of an earlier release kept in ``rm_schema``."""
+async def _known_versions(db: SqliteDatabase) -> None:
+    """Bring ``schema_migrations`` in line with the file: record the versions a file of an earlier release kept in
+    ``rm_schema``, and forget those of a read model whose tables were dropped to project it anew."""
     async with db.transaction() as conn:
-        async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rm_schema'") as c:
-            if await c.fetchone() is None:
-                return
-        async with conn.execute("SELECT max(version) FROM rm_schema") as c:
-            row = await c.fetchone()
-        reached = int((row[0] if row else None) or 1)  # 1: the first release, which did not record it
-        for migration in read_model_migrations():
-            if migration.version <= reached:
-                await migrations.record(conn, COMPONENT, migration)
-        await conn.execute("DROP TABLE rm_schema")
+        await migrations.applied(conn, COMPONENT)  # the bookkeeping table, created when missing
+        tables = {r[0] for r in await conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "rm_schema" in tables:
+            async with conn.execute("SELECT max(version) FROM rm_schema") as c:
+                row = await c.fetchone()
+            reached = int((row[0] if row else None) or 1)  # 1: the first release, which did not record it
+            for migration in read_model_migrations():
+                if migration.version <= reached:
+                    await migrations.record(conn, COMPONENT, migration)
+            await conn.execute("DROP TABLE rm_schema")
+        elif "rm_checkpoint" not in tables:
+            await conn.execute("DELETE FROM schema_migrations WHERE component = ?", (COMPONENT,))
 
 
 class SqliteReadModel:
@@ -105,7 +108,7 @@ class SqliteReadModel:
         self._db = db
 
     async def migrate(self) -> None:
-        await _take_over_rm_schema(self._db)
+        await _known_versions(self._db)
         await migrations.apply(self._db, COMPONENT, read_model_migrations())
 
     @asynccontextmanager
