@@ -7,13 +7,14 @@ from fastapi import APIRouter, Query
 
 from ticket_readmodel.read_model import Stats, UnknownTimeZone
 from ticket_service.errors import ApiError
-from ticket_workflow import SUPPORT_TICKET, describe, is_staff
+from ticket_workflow import SUPPORT_TICKET, describe, is_staff, staff_roles
 
 from ..dependencies import DIGITS, Caller, Model
 from ..views import PeopleList
 from .common import errors
 
-STAFF_ROLES = ("agent", "supervisor", "admin")
+# The net's staff roles, in its order (agent, supervisor, admin): the values of `role` the directory accepts.
+STAFF_ROLES = tuple(role.name for role in SUPPORT_TICKET.roles if role.name in staff_roles(SUPPORT_TICKET))
 # The zones this machine's time-zone database knows: the values of `tz` the stats accept.
 ZONES: dict[str, Any] = {"enum": sorted(available_timezones() | {"UTC"})}
 
