@@ -19,7 +19,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.command_api import SECRET, client_for
+from tests.support.command_api import SECRET, client_for, serving
+from tests.support.command_api import settings as command_settings
+from ticket_command.app import create_app as create_command_app
+from ticket_embedded.app import create_app as create_embedded_app
+from ticket_embedded.settings import EmbeddedSettings
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_query.app import create_app as create_query_app
 from ticket_query.settings import QuerySettings
@@ -265,3 +269,41 @@ async def test_the_query_api_verifies_identity_provider_tokens_off_the_event_loo
             assert provider.fetches == 1
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("service", ["command", "embedded"])
+async def test_a_held_key_fetch_stalls_no_other_request_of_the_command_api_or_the_embedded_app(
+    provider: IdentityProvider, store: SqliteEventStore, tmp_path: Path, service: str
+) -> None:
+    """Both go through the service kit's one auth dependency: while a request waits for the provider's keys,
+    another request (``/health``) is answered, which a loop blocked by the fetch could not do."""
+    provider.gate = threading.Event()
+    auth = provider_auth(provider.url)
+    if service == "command":
+        app = create_command_app(command_settings(auth=auth), store=store)
+    else:
+        app = create_embedded_app(EmbeddedSettings(db_path=str(tmp_path / "desk.db"), debug=False, auth=auth))
+    async with serving(app) as client:
+        bearer = {"Authorization": f"Bearer {provider.token('alice', ('customer',))}"}
+        creating = asyncio.create_task(client.post("/api/support-ticket", headers=bearer))
+        assert await asyncio.to_thread(provider.asked.wait, 10)  # the command now waits for the held keys
+        assert (await client.get("/health")).status_code == 200
+        assert not creating.done(), "the event loop waited for the key fetch"
+        provider.gate.set()
+        assert (await creating).status_code == 201
+    assert provider.fetches == 1
+
+
+def test_unknown_kids_are_refused_from_memory_for_a_minute_by_default(provider: IdentityProvider) -> None:
+    now = [0.0]
+    keys = JwksCache(provider.url, clock=lambda: now[0])
+    keys.key_for(provider.token())
+    for second in (1.0, 30.0, 59.0):
+        now[0] = second
+        with pytest.raises(UnknownKey):
+            keys.key_for(provider.token(kid=f"made-up-{second}"))
+    assert provider.fetches == 1
+    now[0] = 60.0
+    with pytest.raises(UnknownKey):
+        keys.key_for(provider.token(kid="made-up-at-a-minute"))
+    assert provider.fetches == 2

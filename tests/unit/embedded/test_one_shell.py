@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.command_api import settings as command_settings
+from tests.support.scenarios import Ticket
 from ticket_command.app import create_app as create_command_app
 from ticket_embedded.app import create_app as create_embedded_app
 from ticket_embedded.settings import EmbeddedSettings
@@ -115,3 +116,31 @@ async def test_the_embedded_ready_is_the_three_installs_checks(tmp_path: Path) -
     assert set(body["checks"]) == {"event_store", "read_model", "projection"}
     assert body["checks"]["event_store"] == {"last_position": 1}
     assert (body["last_position"], body["projected_position"], body["lag"]) == (1, 1, 0)
+
+
+async def test_a_poison_event_found_at_start_is_on_the_embedded_ready_and_commands_still_work(tmp_path: Path) -> None:
+    path = str(tmp_path / "desk.db")
+    poisoned = Ticket()
+    poisoned.create()
+    poisoned.raw("Closeed")  # a ticket in "new" cannot be closed: the projection refuses it
+    db = await SqliteDatabase.open(path)
+    try:
+        store = await SqliteEventStore.create(db)
+        await store.append(poisoned.ticket_id, 0, poisoned.events)
+    finally:
+        await db.close()
+    app = create_embedded_app(EmbeddedSettings(db_path=path, debug=False, auth=AUTH, frontend_dir=None))
+    bearer = {"Authorization": f"Bearer {mint_token(SECRET, 'alice', ['customer'])}"}
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://e") as http:
+        ready = await http.get("/ready")
+        assert (await http.get("/health")).status_code == 200
+        assert (await http.post("/api/support-ticket", headers=bearer)).status_code == 201
+    body = ready.json()
+    assert ready.status_code == 503
+    assert (body["code"], body["status"], body["poison_event"]["event_type"]) == (
+        "projection_halted",
+        "halted",
+        "Closeed",
+    )
+    assert body["message"].startswith("projection: projection halted at position 2")
