@@ -15,16 +15,18 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import orjson
+from pydantic import BaseModel
 
-from ticket_workflow import TRANSITION_BY_EVENT, Event, EventMetadata, TicketState
+from ticket_workflow import TRANSITION_BY_EVENT, Event, TicketState
 
 from .projection import HistoryEntry
 from .read_model import Halt, Person
 
 Kind = Literal["text", "integer", "json", "time"]
+M = TypeVar("M", bound=BaseModel)
 PG_TYPES: dict[str, str] = {"text": "text", "integer": "integer", "json": "jsonb", "time": "timestamptz"}
 PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 SEARCH_SEPARATOR = "\x1f"  # between the fields of a search text, so that a term never spans two of them
@@ -83,8 +85,22 @@ HISTORY: tuple[Column, ...] = (
 )
 HISTORY_WRITTEN = (*HISTORY, Column("actor", "text", "text"), Column("roles", "json", "jsonb"))
 HISTORY_COLUMNS = ", ".join(c.name for c in HISTORY)
-PEOPLE_COLUMNS = "id, roles, first_seen, last_seen, actions"
-HALT_COLUMNS = "position, reason, event_type, ticket_id, halted_at"
+PEOPLE: tuple[Column, ...] = (
+    Column("id", "text", "text"),
+    Column("roles", "json", "jsonb"),  # of the person's latest event
+    Column("first_seen", "time", "timestamptz"),
+    Column("last_seen", "time", "timestamptz"),
+    Column("actions", "integer", "integer"),
+)
+PEOPLE_COLUMNS = ", ".join(c.name for c in PEOPLE)
+HALT: tuple[Column, ...] = (
+    Column("position", "integer", "bigint"),
+    Column("reason", "text", "text"),
+    Column("event_type", "text", "text"),
+    Column("ticket_id", "text", "text"),
+    Column("halted_at", "time", "timestamptz"),
+)
+HALT_COLUMNS = ", ".join(c.name for c in HALT)
 
 
 def dumps(value: Any) -> str:
@@ -162,7 +178,12 @@ def ticket_values(state: TicketState, position: int, codec: Codec) -> tuple[Any,
 
 def ticket_of(row: Any, codec: Codec) -> TicketState:
     """The ticket of a row holding the state's columns, read by name."""
-    return TicketState.model_validate({c.name: codec.into(c.kind, row[c.name]) for c in STATE_COLUMNS})
+    return _model_of(TicketState, STATE_COLUMNS, row, codec)
+
+
+def _model_of(model: type[M], columns: tuple[Column, ...], row: Any, codec: Codec) -> M:
+    """A model from the ``columns`` of a row, read by name, each decoded as its kind says."""
+    return model.model_validate({c.name: codec.into(c.kind, row[c.name]) for c in columns})
 
 
 def ticket_row(row: Any, codec: Codec) -> dict[str, Any]:
@@ -207,37 +228,15 @@ def history_values(event: Event, codec: Codec) -> tuple[Any, ...]:
 
 
 def history_of(row: Any, codec: Codec) -> HistoryEntry:
-    return HistoryEntry(
-        position=row["position"],
-        ticket_id=row["ticket_id"],
-        version=row["version"],
-        event_id=row["event_id"],
-        type=row["type"],
-        transition=row["transition"],
-        occurred_at=codec.time_in(row["occurred_at"]),
-        data=codec.json_in(row["data"]),
-        metadata=EventMetadata.model_validate(codec.json_in(row["metadata"])),
-    )
+    return _model_of(HistoryEntry, HISTORY, row, codec)
 
 
 def person_of(row: Any, codec: Codec) -> Person:
-    return Person(
-        id=row["id"],
-        roles=codec.json_in(row["roles"]),
-        first_seen=codec.time_in(row["first_seen"]),
-        last_seen=codec.time_in(row["last_seen"]),
-        actions=row["actions"],
-    )
+    return _model_of(Person, PEOPLE, row, codec)
 
 
 def halt_of(row: Any, codec: Codec) -> Halt:
-    return Halt(
-        position=row["position"],
-        reason=row["reason"],
-        event_type=row["event_type"],
-        ticket_id=row["ticket_id"],
-        halted_at=codec.time_in(row["halted_at"]),
-    )
+    return _model_of(Halt, HALT, row, codec)
 
 
 def halt_values(projection: str, halt: Halt, codec: Codec) -> tuple[Any, ...]:
