@@ -10,9 +10,7 @@ from typing import cast
 import asyncpg
 import pytest
 
-from tests.support.scenarios import busy_day, interleaved
-from ticket_eventstore.postgres import create_pool
-from ticket_projector.projector import Projector
+from tests.integration.query.conftest import BusyDay
 from ticket_query.connections import ReadConnections
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import TicketQuery
@@ -94,18 +92,11 @@ async def test_waiting_readers_get_a_connection_as_soon_as_one_is_free(database_
         await pool.close()
 
 
-async def test_the_read_model_reads_through_them(connections: ReadConnections, database_url: str) -> None:
-    writer = await create_pool(database_url, max_size=2)
-    try:
-        written = PostgresReadModel(writer, "read_model")
-        await written.migrate()
-        tickets = busy_day()
-        await Projector(written).apply(interleaved(tickets))
-        read = PostgresReadModel(cast(asyncpg.Pool, connections), "read_model")
-        assert await read.checkpoint() == await written.checkpoint()
-        assert await read.ticket(tickets[0].ticket_id) == await written.ticket(tickets[0].ticket_id)
-        assert (await read.list_ticket_rows(TicketQuery(limit=2))).next_cursor is not None
-        assert len(await read.history(tickets[1].ticket_id)) == len(tickets[1].events)
-        assert (await read.stats()).total == len(tickets)
-    finally:
-        await writer.close()
+async def test_the_read_model_reads_through_them(connections: ReadConnections, busy: BusyDay) -> None:
+    written, tickets = busy.read_model, busy.tickets
+    read = PostgresReadModel(cast(asyncpg.Pool, connections), "read_model")
+    assert await read.checkpoint() == await written.checkpoint()
+    assert await read.ticket(tickets[0].ticket_id) == await written.ticket(tickets[0].ticket_id)
+    assert (await read.list_ticket_rows(TicketQuery(limit=2))).next_cursor is not None
+    assert len(await read.history(tickets[1].ticket_id)) == len(tickets[1].events)
+    assert (await read.stats()).total == len(tickets)

@@ -5,7 +5,6 @@ request's id."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -13,12 +12,9 @@ import httpx
 import pytest
 
 from tests.integration.command.proxy import TcpProxy
-from tests.support.scenarios import busy_day, interleaved
-from ticket_eventstore.postgres import create_pool
-from ticket_projector.projector import Projector
+from tests.integration.query.conftest import BusyDay
 from ticket_query.app import create_app
 from ticket_query.settings import QuerySettings
-from ticket_readmodel.postgres import PostgresReadModel
 from ticket_service.auth import AuthSettings, mint_token
 
 SECRET = "integration-secret-integration-secret"
@@ -26,17 +22,8 @@ AGENT = {"Authorization": f"Bearer {mint_token(SECRET, 'bob', ['agent'])}"}
 
 
 @pytest.fixture
-async def ticket_id(database_url: str) -> AsyncIterator[str]:
-    """A read model with a busy day projected; the id of one of its tickets."""
-    pool = await create_pool(database_url, max_size=2)
-    try:
-        model = PostgresReadModel(pool, "read_model")
-        await model.migrate()
-        tickets = busy_day()
-        await Projector(model).apply(interleaved(tickets))
-    finally:
-        await pool.close()
-    yield tickets[0].ticket_id
+def ticket_id(busy: BusyDay) -> str:
+    return busy.tickets[0].ticket_id
 
 
 def through(proxy: TcpProxy, url: str) -> str:
