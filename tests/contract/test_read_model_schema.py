@@ -9,14 +9,14 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
-from ticket_migrations import Migration
-from ticket_migrations import sqlite as runner
 
 from tests.contract.test_read_model import apply, found
 from tests.support.scenarios import Ticket
 from ticket_eventstore.migrations import EVENT_STORE
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_migrations import Migration
+from ticket_migrations import sqlite as runner
 from ticket_readmodel import mapping
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.sqlite import COMPONENT, SqliteReadModel

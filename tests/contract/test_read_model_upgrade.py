@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
-from ticket_migrations import postgres as migrations
 
 from tests.contract.test_read_model import apply, found
 from tests.support.scenarios import Ticket, busy_day, interleaved
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_migrations import postgres as migrations
 from ticket_readmodel import sqlite
 from ticket_readmodel.postgres import COMPONENT, PostgresReadModel, read_model_migrations
 from ticket_readmodel.sqlite import SqliteReadModel

@@ -13,7 +13,6 @@ from typing import Any
 
 from ticket_migrations import sqlite as migrations
 from ticket_migrations.sqlite import SqliteDatabase
-
 from ticket_workflow import Event, EventMetadata, VersionConflict
 from ticket_workflow.ports import STAFF_ROLES, STAFF_SCAN_LIMIT, StaffSeen
 

@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+
 from ticket_migrations import Migration, load
 from ticket_migrations import postgres as migrations
-
 from ticket_workflow import TicketState
 
 from . import bulk, digest, mapping

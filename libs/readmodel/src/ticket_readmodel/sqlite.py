@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 import aiosqlite
+
 from ticket_migrations import Migration, load
 from ticket_migrations import sqlite as migrations
 from ticket_migrations.sqlite import SqliteDatabase
-
 from ticket_workflow import TicketState
 
 from . import digest, mapping
