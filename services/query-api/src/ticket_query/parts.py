@@ -24,8 +24,9 @@ class Parts:
     """The read model (None until the lifespan opens it), the process's checkpoint watch, the token verifier,
     the event store for the lag on ``/ready`` (None when not known), and the read-your-writes and stream bounds.
 
-    ``watch`` defaults to one that reads the read model's checkpoint every ``poll_seconds`` until a feed (the
-    PostgreSQL listener, an in-process projector) announces every advance. ``opener``, when given, is entered for
+    ``checkpoint``, the process's watch the waits and live streams use, is ``watch`` when given, else one that
+    reads the read model's checkpoint every ``poll_seconds`` until a feed (the PostgreSQL listener, an in-process
+    projector) announces every advance. ``opener``, when given, is entered for
     the app's lifetime (:func:`ticket_query.postgres.open_postgres` sets ``read_model`` and ``event_store``).
     """
 
