@@ -38,7 +38,7 @@ def banner(settings: EmbeddedSettings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ticket_query.access_log import serve
+    from ticket_query import serve
 
     from .app import create_app
 

@@ -24,7 +24,7 @@ from ticket_workflow import (
     VersionConflict,
 )
 from ticket_workflow.data import is_unsafe_text
-from ticket_workflow.ports import ConcurrencyConflict, StoreUnavailable
+from ticket_workflow.ports import StoreUnavailable
 
 from .auth import AuthError, AuthUnavailable
 
@@ -142,11 +142,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AuthUnavailable)
     async def _auth_unavailable(request: Request, exc: AuthUnavailable) -> JSONResponse:
         return error_response(request, 503, "auth_unavailable", str(exc))
-
-    @app.exception_handler(ConcurrencyConflict)
-    async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        message = "the ticket was changed by another request at the same time; reload and retry"
-        return error_response(request, 409, "version_conflict", message)
 
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:

@@ -19,7 +19,7 @@ import logging
 import re
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
@@ -30,11 +30,6 @@ log = logging.getLogger("ticket_service")
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def install_middleware(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
-    """Adds :class:`ServiceMiddleware` (the shell does; an app built by hand may too)."""
-    app.add_middleware(ServiceMiddleware, max_body_bytes=max_body_bytes)
 
 
 class ServiceMiddleware:

@@ -45,7 +45,7 @@ from fastapi.responses import JSONResponse
 
 from . import errors, openapi
 from .errors import ErrorBody
-from .http import install_middleware
+from .http import ServiceMiddleware
 
 CHECK_TIMEOUT = 3.0
 Lifespan = Callable[[], AbstractAsyncContextManager[Any]]
@@ -89,7 +89,7 @@ def create_shell(*, title: str, version: str, description: str = "", max_body_by
     app.state.lifespans = lifespans
     app.state.readiness = []
     errors.install(app)
-    install_middleware(app, max_body_bytes=max_body_bytes)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=max_body_bytes)
     openapi.install(app)
     app.get("/health", tags=["health"], summary="The process is alive", responses=_HEALTH)(_health)
     app.get("/ready", tags=["health"], summary="Ready to serve: every readiness check passes", responses=_READY)(_ready)
