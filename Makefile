@@ -64,9 +64,11 @@ bench-designs: install
 bench-list: install
 	$(BIN)/python bench/list_tickets.py --url $${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
+# Style, and the import rules of docs/architecture.md (which part may import which).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python tools/layers.py
 
 typecheck: install
 	$(BIN)/mypy $(addsuffix src,$(PACKAGES))
