@@ -47,22 +47,23 @@ def build_parts(settings: ProjectorSettings) -> Parts:
 
 
 def install(app: FastAPI, parts: Parts) -> None:
-    """The projector's lifetime in the app's lifespan, and its readiness check (``projection``, a headline).
+    """The projection's lifetime in the app's lifespan, and its readiness check (``projection``, a headline).
 
-    The check reads the runtime the app holds (``app.state.runtime``), the one the lifespan started."""
+    The app holds the projection as ``app.state.runtime``: the lifespan starts it, the checks read it."""
     app.state.runtime = parts.runtime
-
-    @contextlib.asynccontextmanager
-    async def running() -> AsyncIterator[None]:
-        await parts.runtime.start()
-        try:
-            yield
-        finally:
-            await parts.runtime.stop()
 
     def runtime() -> Projection:
         held: Projection = app.state.runtime
         return held
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        projection = runtime()
+        await projection.start()
+        try:
+            yield
+        finally:
+            await projection.stop()
 
     async def check() -> Any:
         ok, body = await runtime().readiness()
