@@ -42,9 +42,10 @@ class Storage:
     async def open(self) -> AsyncIterator[None]:
         db = await SqliteDatabase.open(self.path)
         try:
+            store = await SqliteEventStore.create(db)
             read_model = SqliteReadModel(db)
             await read_model.migrate()
-            self._open = (await SqliteEventStore.create(db), read_model)
+            self._open = (store, read_model)
             yield
         finally:
             self._open = None
