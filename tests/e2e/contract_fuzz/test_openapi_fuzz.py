@@ -33,7 +33,14 @@ ANONYMOUS: dict[str, str] = {}
 # route's own parameters are validated, so an invalid request asking for a position far ahead gets 503
 # `projection_behind` first (``no_server_error`` admits no other 503).
 REFUSALS = [400, 401, 403, 404, 405, 409, 413, 422, 503]
-CONFIG = schemathesis.Config.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": REFUSALS}}})
+# Security parameters are the test's to send (``headers``: a token, or none): schemathesis must not drop or forge
+# the Authorization header of a documented bearer scheme and then call the answer to the token sent a failure.
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "checks": {"negative_data_rejection": {"expected-statuses": REFUSALS}},
+        "generation": {"with-security-parameters": False},
+    }
+)
 
 
 def no_server_error(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: Any) -> None:
