@@ -86,18 +86,18 @@ class CommandService:
         expected_version: int | None,
         context: RequestContext,
     ) -> CommandResult:
-        if (replay := await self._replay(context)) is not None:
-            return replay
-        state = await self.tickets.load(ticket_id)
-        command = FireTransition(
-            ticket_id=ticket_id,
-            transition=transition,
-            actor=context.actor,
-            at=self.clock(),
-            data=data,
-            expected_version=expected_version,
+        return await self._on_ticket(
+            ticket_id,
+            context,
+            lambda at: FireTransition(
+                ticket_id=ticket_id,
+                transition=transition,
+                actor=context.actor,
+                at=at,
+                data=data,
+                expected_version=expected_version,
+            ),
         )
-        return await self._settled(context, self._execute(state, command, context, status_code=200))
 
     async def post_message(
         self,
@@ -109,17 +109,27 @@ class CommandService:
         context: RequestContext,
     ) -> CommandResult:
         """A public reply (``ReplyAdded``) or, with ``internal``, a staff-only note (``InternalNoteAdded``)."""
+        return await self._on_ticket(
+            ticket_id,
+            context,
+            lambda at: PostMessage(
+                ticket_id=ticket_id,
+                actor=context.actor,
+                at=at,
+                data=data,
+                internal=internal,
+                expected_version=expected_version,
+            ),
+        )
+
+    async def _on_ticket(
+        self, ticket_id: str, context: RequestContext, command_at: Callable[[datetime], FireTransition | PostMessage]
+    ) -> CommandResult:
+        """Replay a repeated request, or load the ticket and run the command made for this moment."""
         if (replay := await self._replay(context)) is not None:
             return replay
         state = await self.tickets.load(ticket_id)
-        command = PostMessage(
-            ticket_id=ticket_id,
-            actor=context.actor,
-            at=self.clock(),
-            data=data,
-            internal=internal,
-            expected_version=expected_version,
-        )
+        command = command_at(self.clock())
         return await self._settled(context, self._execute(state, command, context, status_code=200))
 
     async def _settled(self, context: RequestContext, attempt: Awaitable[CommandResult]) -> CommandResult:
