@@ -77,6 +77,19 @@ class Net:
     def roles_by_name(self) -> dict[str, Role]:
         return {r.name: r for r in self.roles}
 
+    @cached_property
+    def staff_holders(self) -> frozenset[str]:
+        """The roles that make whoever holds one staff: marked ``staff``, or inheriting such a role."""
+        by_name = self.roles_by_name
+
+        def staff(name: str, seen: frozenset[str] = frozenset()) -> bool:
+            role = by_name.get(name)
+            if role is None or name in seen:
+                return False
+            return role.staff or any(staff(parent, seen | {name}) for parent in role.inherits)
+
+        return frozenset(r.name for r in self.roles if staff(r.name))
+
 
 class UnknownTransition(LookupError):
     def __init__(self, name: str, known: tuple[str, ...]) -> None:

@@ -41,11 +41,17 @@ def permitted(net: Net, roles: Iterable[str]) -> list[str]:
 
 
 def is_staff(net: Net, roles: Iterable[str]) -> bool:
-    """Staff (a role the net marks ``staff``, or one inheriting it) see and act on every ticket."""
-    by_name = net.roles_by_name
-    return any(by_name[role].staff for role in effective_roles(net, roles))
+    """Staff (a role the net marks ``staff``, or one inheriting it) see and act on every ticket.
+
+    Asked on every request: answered from the net's precomputed :attr:`~ticket_workflow.net.Net.staff_holders`."""
+    held = tuple(roles)
+    known = net.roles_by_name
+    for role in held:
+        if role not in known:
+            raise UnknownRole(role, known)
+    return not net.staff_holders.isdisjoint(held)
 
 
 def staff_roles(net: Net) -> frozenset[str]:
     """Every role that makes whoever holds it staff."""
-    return frozenset(r.name for r in net.roles if is_staff(net, [r.name]))
+    return net.staff_holders

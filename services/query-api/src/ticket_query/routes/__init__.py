@@ -11,8 +11,12 @@ from . import directory, history, stream, tickets
 
 
 def query_router() -> APIRouter:
-    """Every query route under ``/api`` (in the OpenAPI document's order)."""
-    router = APIRouter(prefix="/api", tags=["query"])
+    """Every query route under ``/api`` (in the OpenAPI document's order), in one flat router.
+
+    The routes are gathered, not included router in router: each level of included routers is matched again on
+    every request, which cost ``GET /api/support-ticket/{id}`` a sixth of its rate (docs/performance.md, "The
+    conversation and the restructuring")."""
+    router = APIRouter()
     for part in (tickets, history, directory, stream):
-        router.include_router(part.router)
+        router.routes.extend(part.router.routes)
     return router

@@ -3,6 +3,7 @@
 Customers see only tickets they requested; any other ticket is a 404, exactly as if it did not exist.
 """
 
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -22,6 +23,8 @@ ERROR_DESCRIPTIONS = {
 }
 
 TicketId = Annotated[str, Path(description="The ticket's aggregate id.")]
+PREFIX = "/api"
+TAGS: list[str | Enum] = ["query"]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

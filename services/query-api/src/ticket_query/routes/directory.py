@@ -11,14 +11,14 @@ from ticket_workflow import SUPPORT_TICKET, describe, is_staff, staff_roles
 
 from ..dependencies import DIGITS, Caller, Model
 from ..views import PeopleList
-from .common import errors
+from .common import PREFIX, TAGS, errors
 
 # The net's staff roles, in its order (agent, supervisor, admin): the values of `role` the directory accepts.
 STAFF_ROLES = tuple(role.name for role in SUPPORT_TICKET.roles if role.name in staff_roles(SUPPORT_TICKET))
 # The zones this machine's time-zone database knows: the values of `tz` the stats accept.
 ZONES: dict[str, Any] = {"enum": sorted(available_timezones() | {"UTC"})}
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 
 @router.get("/schema", summary="The support-ticket Petri net: places, transitions, arcs, roles")

@@ -9,9 +9,9 @@ from ticket_workflow import fold
 
 from ..dependencies import Caller, Model
 from ..views import TicketEvents, TicketView, event_views, ticket_view
-from .common import TicketId, errors, visible_ticket
+from .common import PREFIX, TAGS, TicketId, errors, visible_ticket
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 
 @router.get("/support-ticket/{ticket_id}/events", response_model=TicketEvents, responses=errors(401, 404, 422, 503))

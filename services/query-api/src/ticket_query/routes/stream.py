@@ -7,9 +7,9 @@ from sse_starlette import EventSourceResponse
 
 from ..dependencies import QueryParts, StreamCaller
 from ..live import resume_position, ticket_changes
-from .common import errors
+from .common import PREFIX, TAGS, errors
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 
 @router.get(

@@ -22,7 +22,7 @@ from ..dependencies import DIGITS, Caller, QueryParts, parts_of
 from ..rendering import json_response
 from ..shortcuts import Shortcut, list_arguments, plain_query, shortcut_route, waits
 from ..views import TicketList, TicketView
-from .common import TicketId, errors, visible_ticket
+from .common import PREFIX, TAGS, TicketId, errors, visible_ticket
 
 PLACES: dict[str, Any] = {"enum": list(SUPPORT_TICKET.place_names)}
 LEVELS: dict[str, Any] = {"enum": list(PRIORITIES)}
@@ -32,7 +32,7 @@ TEXT_SEARCH = (
 )
 
 SHORTCUTS: dict[Callable[..., Any], Shortcut] = {}
-router = APIRouter(route_class=shortcut_route(SHORTCUTS))
+router = APIRouter(prefix=PREFIX, tags=TAGS, route_class=shortcut_route(SHORTCUTS))
 
 
 @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=errors(401, 404, 422, 503))
