@@ -16,8 +16,7 @@ from ticket_eventstore.ports import CommandStore as EventStore
 from ticket_eventstore.ports import IdempotencyKeyTaken, RecordedResponse
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
-from ticket_workflow import Event, EventMetadata
-from ticket_workflow import VersionConflict as ConcurrencyConflict  # the store's conflict is the domain's
+from ticket_workflow import Event, EventMetadata, VersionConflict
 from ticket_workflow.ports import StaffSeen
 
 
@@ -62,9 +61,9 @@ class EventStoreContract:
     async def test_a_stale_writer_gets_a_conflict_and_writes_nothing(self, store: EventStore) -> None:
         sid = ticket_id()
         await store.append(sid, 0, events(sid, 1, 2))
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(VersionConflict):
             await store.append(sid, 1, events(sid, 2, 1))
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(VersionConflict):
             await store.append(sid, 0, events(sid, 1, 1))
         assert [e.version for e in await store.read_stream(sid)] == [1, 2]
 
@@ -80,7 +79,7 @@ class EventStoreContract:
             *(store.append(sid, 1, [event(sid, 2)]) for _ in range(10)), return_exceptions=True
         )
         assert sum(not isinstance(r, BaseException) for r in results) == 1
-        assert all(isinstance(r, ConcurrencyConflict) for r in results if isinstance(r, BaseException))
+        assert all(isinstance(r, VersionConflict) for r in results if isinstance(r, BaseException))
         assert [e.version for e in await store.read_stream(sid)] == [1, 2]
 
     async def test_global_positions_increase_in_append_order(self, store: EventStore) -> None:
@@ -122,7 +121,7 @@ class EventStoreContract:
         sid = ticket_id()
         await store.append(sid, 0, events(sid, 1, 1))
         response = RecordedResponse("alice", "key-2", "hash", 200, {})
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(VersionConflict):
             await store.append(sid, 0, events(sid, 1, 1), response=response)
         assert await store.recorded_response("alice", "key-2") is None
 

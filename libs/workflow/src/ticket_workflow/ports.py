@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from .definition import SUPPORT_TICKET
 from .events import Event
-from .rejections import VersionConflict
 from .roles import staff_roles
 
 # The roles that make whoever presents one staff: agent and every role inheriting it (supervisor, admin).
 STAFF_ROLES: frozenset[str] = staff_roles(SUPPORT_TICKET)
 # Most events one ``staff_seen`` call reads: a first scan of a large store is a series of bounded statements.
 STAFF_SCAN_LIMIT = 50_000
-
-
-class ConcurrencyConflict(VersionConflict):
-    """The old name of a lost append race. Stores raise :class:`~ticket_workflow.VersionConflict` itself (one
-    class, one 409 answer); this name is kept, never raised by a store, only until ``ticket_service.errors`` and
-    ``bench/designs.py`` stop naming it."""
-
-    def __init__(self, stream_id: str, expected_version: int) -> None:
-        super().__init__(expected_version, stream_id=stream_id)
 
 
 class StoreUnavailable(Exception):
@@ -73,11 +62,3 @@ class EventStore(Protocol):
         role, reading at most ``limit`` events in position order (the position index: a call reads only what
         is newer). ``position`` is the last position read (``after_position`` when there was none)."""
         ...
-
-
-def __getattr__(name: str) -> Any:
-    """The HTTP idempotency record moved to ``ticket_eventstore.ports``; these names resolve there only until
-    ``apps/embedded`` and ``tests/unit/eventstore`` import them from it."""
-    if name in ("RecordedResponse", "IdempotencyKeyTaken"):
-        return getattr(importlib.import_module("ticket_eventstore.ports"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
