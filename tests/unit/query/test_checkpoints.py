@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from tests.support.scenarios import busy_day, interleaved
-from ticket_embedded.delivery import ProjectingStore
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_projector import ProjectingStore
 from ticket_projector.projector import Projector
 from ticket_query.checkpoints import CheckpointWatch
 from ticket_readmodel.sqlite import SqliteReadModel
