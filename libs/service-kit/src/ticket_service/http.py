@@ -7,7 +7,9 @@ For each HTTP request, in this order:
 2. input hygiene: text no store can keep in the path, the query or a read header is a 422 (:mod:`.hygiene`);
 3. the body limit (when given): a larger body is a 413, announced or not;
 4. failures: an exception no handler took becomes 503 ``store_unavailable`` / ``store_not_migrated`` when a store
-   failed, else a 500 ``internal_error``, in the shared shape (:mod:`.failures`).
+   failed, else a 500 ``internal_error``, in the shared shape (:mod:`.failures`);
+5. metrics (when given): the answer's status and duration, by route template (:mod:`.metrics`), once the answer
+   is over, whoever gave it.
 
 Failures are answered here, not by a Starlette handler for ``Exception``: that handler runs in the server-error
 middleware, which re-raises after answering, and the server then closes the client's keep-alive connection.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 
 from fastapi import Request
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_response
 from .failures import store_failure
 from .hygiene import unsafe_input
+from .metrics import HttpMetrics
 
 log = logging.getLogger("ticket_service")
 
@@ -33,16 +37,29 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class ServiceMiddleware:
-    """Request id, hygiene, body limit and failures, in the order of the module's docstring."""
+    """Request id, hygiene, body limit, failures and metrics, in the order of the module's docstring."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None, metrics: HttpMetrics | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.metrics is None:
+            await self._serve(scope, receive, send, [0])
+            return
+        began = time.perf_counter()
+        status = [0]  # set by the answer's start, whoever answers
+        try:
+            await self._serve(scope, receive, send, status)
+        finally:
+            if status[0]:
+                self.metrics.observe(scope, status[0], time.perf_counter() - began)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
         headers = dict(scope["headers"])
         given = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = given if _SAFE_ID.match(given) else str(uuid.uuid4())
@@ -53,6 +70,7 @@ class ServiceMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                status[0] = message["status"]
                 message.setdefault("headers", []).append((REQUEST_ID_HEADER.encode(), request_id.encode()))
             await send(message)
 

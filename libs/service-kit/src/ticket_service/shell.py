@@ -12,7 +12,9 @@ What the shell sets, once, for every service:
 - the middleware (:class:`ticket_service.http.ServiceMiddleware`), outermost first: request id, input hygiene
   (422), body limit (413, when ``max_body_bytes`` is given), then failures no handler took: 503
   ``store_unavailable`` / ``store_not_migrated`` when a store failed, else a 500 ``internal_error`` JSON body;
-  every answer, these included, carries ``X-Request-ID``;
+  every answer, these included, carries ``X-Request-ID`` and is counted in the HTTP metrics;
+- ``GET /metrics`` (:mod:`ticket_service.metrics`): the app's own Prometheus registry, which a service adds its
+  metrics to (``registry_of(app)``); no token, not in the OpenAPI document, for the scraper only;
 - the error handlers (:func:`ticket_service.errors.install`): rejections, auth, validation, HTTP errors, store
   unavailable, all in the shared shape ``{success: false, code, message, field?, request_id}``;
 - the OpenAPI corrections (:mod:`ticket_service.openapi`): 422 and 500 documented on every operation;
@@ -43,7 +45,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from . import errors, openapi
+from . import errors, metrics, openapi
 from .errors import ErrorBody
 from .http import ServiceMiddleware
 
@@ -89,7 +91,7 @@ def create_shell(*, title: str, version: str, description: str = "", max_body_by
     app.state.lifespans = lifespans
     app.state.readiness = []
     errors.install(app)
-    app.add_middleware(ServiceMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=max_body_bytes, metrics=metrics.install(app))
     openapi.install(app)
     app.get("/health", tags=["health"], summary="The process is alive", responses=_HEALTH)(_health)
     app.get("/ready", tags=["health"], summary="Ready to serve: every readiness check passes", responses=_READY)(_ready)

@@ -14,10 +14,12 @@ from fastapi import FastAPI
 
 from ticket_eventstore.ports import CommandStore
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
+from ticket_service.metrics import registry_of
 from ticket_service.security import use_verifier
 from ticket_service.shell import add_checks, add_lifespan, create_shell
 
 from . import asyncapi, debug
+from .metrics import CommandMetrics
 from .routes import command_router
 from .runtime import GivenStore, Parts, PostgresStore
 from .settings import Settings
@@ -41,7 +43,9 @@ def build_parts(settings: Settings, store: CommandStore | None = None) -> Parts:
 
 def install(app: FastAPI, parts: Parts) -> None:
     """The command routes, the debug token route (when ``parts.mint_secret``), ``/asyncapi.json`` (when
-    ``parts.event_stream``), the store's readiness checks, and the store opened for the app's lifetime."""
+    ``parts.event_stream``), the store's readiness checks, the store opened for the app's lifetime, and the
+    command metrics on the app's registry."""
+    parts.metrics = CommandMetrics(registry_of(app))
     app.state.commands = parts
     use_verifier(app, parts.verifier)
     add_lifespan(app, parts.open)

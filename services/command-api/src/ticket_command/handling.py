@@ -5,7 +5,8 @@ are settled by the store: the append names the version the decision was made on,
 :class:`~ticket_workflow.VersionConflict` (409) with nothing written, as a stale ``expected_version`` does.
 
 Transitions, replies and notes all take the same path: replay (Idempotency-Key), load, decide, check what only
-the application can check (an assignee must be known staff: :mod:`.staff`), append, answer.
+the application can check (an assignee must be known staff: :mod:`.staff`), append, answer. Each answer, a
+refusal included, is counted by command and outcome, with the events appended (:mod:`.metrics`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ticket_workflow import (
 )
 
 from .idempotency import IdempotentRequest, KeyReused
+from .metrics import CommandMetrics, outcome_of
 from .models import TicketChange
 from .staff import StaffDirectory
 from .tickets import TicketStates
@@ -65,14 +67,19 @@ class CommandService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         cached_tickets: int = 10_000,
+        metrics: CommandMetrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.clock = clock
         self.new_id = new_id
         self.tickets = TicketStates(store, capacity=cached_tickets)
         self.staff = StaffDirectory(store)
 
     async def create_ticket(self, data: dict[str, Any] | None, context: RequestContext) -> CommandResult:
+        return await self._counted("create", self._create(data, context))
+
+    async def _create(self, data: dict[str, Any] | None, context: RequestContext) -> CommandResult:
         if (replay := await self._replay(context)) is not None:
             return replay
         command = CreateTicket(ticket_id=self.new_id(), actor=context.actor, at=self.clock(), data=data)
@@ -87,6 +94,7 @@ class CommandService:
         context: RequestContext,
     ) -> CommandResult:
         return await self._on_ticket(
+            transition,
             ticket_id,
             context,
             lambda at: FireTransition(
@@ -110,6 +118,7 @@ class CommandService:
     ) -> CommandResult:
         """A public reply (``ReplyAdded``) or, with ``internal``, a staff-only note (``InternalNoteAdded``)."""
         return await self._on_ticket(
+            "note" if internal else "reply",
             ticket_id,
             context,
             lambda at: PostMessage(
@@ -123,6 +132,15 @@ class CommandService:
         )
 
     async def _on_ticket(
+        self,
+        name: str,
+        ticket_id: str,
+        context: RequestContext,
+        command_at: Callable[[datetime], FireTransition | PostMessage],
+    ) -> CommandResult:
+        return await self._counted(name, self._loaded(ticket_id, context, command_at))
+
+    async def _loaded(
         self, ticket_id: str, context: RequestContext, command_at: Callable[[datetime], FireTransition | PostMessage]
     ) -> CommandResult:
         """Replay a repeated request, or load the ticket and run the command made for this moment."""
@@ -131,6 +149,18 @@ class CommandService:
         state = await self.tickets.load(ticket_id)
         command = command_at(self.clock())
         return await self._settled(context, self._execute(state, command, context, status_code=200))
+
+    async def _counted(self, name: str, attempt: Awaitable[CommandResult]) -> CommandResult:
+        """``attempt``'s answer, counted as ``name``'s outcome: accepted, replayed, or the refusal's kind."""
+        if self.metrics is None:
+            return await attempt
+        try:
+            result = await attempt
+        except (Rejection, KeyReused, IdempotencyKeyTaken) as refusal:
+            self.metrics.answered(name, outcome_of(refusal))
+            raise
+        self.metrics.answered(name, "replayed" if result.replayed else "accepted")
+        return result
 
     async def _settled(self, context: RequestContext, attempt: Awaitable[CommandResult]) -> CommandResult:
         """Run ``attempt``; if it is refused while a concurrent request with the same key won, answer what that
@@ -180,6 +210,8 @@ class CommandService:
         stored = await self.store.append(
             command.ticket_id, version, events, response=self._response(context, status_code, body)
         )
+        if self.metrics is not None:
+            self.metrics.appended.inc(len(stored))
         self.tickets.remember(after)
         self.staff.saw(context.actor)
         return CommandResult(status_code, {**body, "position": stored[-1].position})

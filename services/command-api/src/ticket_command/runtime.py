@@ -28,6 +28,7 @@ from ticket_workflow.ports import StoreUnavailable
 
 from . import health
 from .handling import CommandService
+from .metrics import CommandMetrics
 from .settings import Settings
 
 
@@ -46,12 +47,13 @@ class Parts:
     cached_tickets: int = 10_000
     event_stream: str | None = None  # serves /asyncapi.json describing this stream, when set
     mint_secret: str | None = None  # set only in debug mode: signs tokens of POST /api/debug/token
+    metrics: CommandMetrics | None = None  # set by install, on the app's registry
     _service: CommandService | None = field(default=None, init=False, repr=False)
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
         async with self.source.open() as store:
-            self._service = CommandService(store, cached_tickets=self.cached_tickets)
+            self._service = CommandService(store, cached_tickets=self.cached_tickets, metrics=self.metrics)
             try:
                 yield
             finally:

@@ -1,0 +1,28 @@
+"""Scraping ``/metrics``: every sample as ``{(name, labels): value}``, parsed by prometheus_client's parser."""
+
+from __future__ import annotations
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+Sample = tuple[str, frozenset[tuple[str, str]]]
+
+
+async def scrape(client: httpx.AsyncClient) -> dict[Sample, float]:
+    answer = await client.get("/metrics")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: dict[Sample, float], name: str, **labels: str) -> float:
+    """The sample's value; 0 when the series does not exist yet."""
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def moved(before: dict[Sample, float], after: dict[Sample, float], name: str, **labels: str) -> float:
+    return value(after, name, **labels) - value(before, name, **labels)
