@@ -62,7 +62,8 @@ class CheckpointWatch:
             moved = self._moved
             pause = remaining if self._fed else min(self.poll_seconds, remaining or self.poll_seconds)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(moved.wait(), pause)
+                async with asyncio.timeout(pause):  # not wait_for: it can swallow a cancellation
+                    await moved.wait()
 
     def _wake(self) -> None:
         moved, self._moved = self._moved, asyncio.Event()

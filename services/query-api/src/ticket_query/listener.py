@@ -71,7 +71,8 @@ class CheckpointListener:
                 log.info("checkpoint listener reconnected at position %d", self._watch.latest)
             while not lost.is_set():
                 try:
-                    await asyncio.wait_for(lost.wait(), self._probe_seconds)
+                    async with asyncio.timeout(self._probe_seconds):  # not wait_for: it can swallow a cancellation
+                        await lost.wait()
                 except TimeoutError:
                     self._watch.advance(await read_checkpoint(conn, self._schema))
             raise ConnectionError("the listening connection was closed")

@@ -96,8 +96,11 @@ class Relay:
             backoff = 0.0
             if trim_due:
                 next_trim = time.monotonic() + self.settings.trim_interval
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as its
+            # timeout fires, and a relay told to stop would then run on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.settings.poll_interval)
+                async with asyncio.timeout(self.settings.poll_interval):
+                    await wake.wait()
 
     async def _round(self, *, trim: bool, heartbeat: Callable[[], Awaitable[None]] | None = None) -> None:
         await self.publisher.publish_pending(heartbeat)
