@@ -259,6 +259,8 @@ async def test_staff_who_acted_in_any_role_or_ticket_are_accepted(desk: Desk, ba
 
 async def test_a_colleague_who_acted_through_another_instance_is_found(desk: Desk, backend: Backend) -> None:
     if backend.instance is None:
+        # `make run` is one process with one directory cache: there is no second instance whose writes it could
+        # miss. The PostgreSQL and SQLite backends run this test.
         pytest.skip("the embedded mode is one process by design")
     ticket = await desk.ticket_in("new")
     # This instance reads the directory now: carol is unknown.
