@@ -19,12 +19,17 @@ from fastapi import FastAPI
 
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
+from .projector import ProjectionObserver
 from .runtime import Runtime
 from .settings import ProjectorSettings
 
 
 class Projection(Protocol):
-    """What a projector part runs: the Redis consumer (:class:`Runtime`), or :class:`InProcessProjection`."""
+    """What a projector part runs: the Redis consumer (:class:`Runtime`), or :class:`InProcessProjection`.
+
+    ``observers`` are handed to the projector when it starts (metrics, logs, traces)."""
+
+    observers: list[ProjectionObserver]
 
     async def start(self) -> None: ...
 

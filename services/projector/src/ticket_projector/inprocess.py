@@ -23,7 +23,7 @@ from ticket_readmodel.read_model import ReadModel
 from ticket_workflow import Event
 from ticket_workflow.ports import STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
-from .projector import ProjectionHalted, Projector
+from .projector import ProjectionHalted, ProjectionObserver, Projector
 from .runtime import halted_body
 
 log = logging.getLogger("ticket_projector")
@@ -41,10 +41,12 @@ class InProcessProjection:
         self._on_projected = on_projected
         self._projector: Projector | None = None
         self._store: CommandStore | None = None
+        self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
 
     async def start(self) -> None:
         read_model, self._store = self._opened()
         self._projector = Projector(read_model, self._store)
+        self._projector.observers = self.observers
         # A poison event halts the projection (logged, on /ready), not the app.
         with contextlib.suppress(ProjectionHalted):
             await self._projector.catch_up()

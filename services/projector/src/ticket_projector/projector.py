@@ -10,13 +10,15 @@
   after a restart until the event is finally applied; an operator fixes the cause, restarts or rebuilds.
 
 No transport here: the Redis consumer (``consumer``), the rebuild and the embedded mode all call ``handle`` /
-``apply`` / ``catch_up``.
+``apply`` / ``catch_up``. What happens is told to ``observers`` (:class:`ProjectionObserver`): metrics, logs and
+traces each subscribe without the projector knowing them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -28,7 +30,26 @@ from ticket_workflow.ports import EventStore, StoreUnavailable
 log = logging.getLogger("ticket_projector")
 
 
-__all__ = ["Halt", "ProjectionHalted", "Projector", "StoreBehind"]
+__all__ = ["Halt", "ProjectionHalted", "ProjectionObserver", "Projector", "StoreBehind"]
+
+
+class ProjectionObserver:
+    """Told what the projector did; every method is a no-op here, an observer overrides what it needs.
+
+    Called on the projector's task, after the fact: an observer must be quick and must not raise."""
+
+    def applied(self, events: Sequence[Event], started_at: float, seconds: float) -> None:
+        """A batch committed: ``events`` in position order, the transaction began at ``started_at`` (time.time())
+        and took ``seconds``."""
+
+    def catching_up(self, after: int, until: int) -> None:
+        """Delivered events revealed a gap: positions after ``after`` up to ``until`` are read from the store."""
+
+    def retried(self, position: int, attempt: int) -> None:
+        """The event at ``position`` failed to apply and is tried again (``attempt`` counts from 2)."""
+
+    def halted(self, halt: Halt) -> None:
+        """The projection halted on a poison event."""
 
 
 class StoreBehind(StoreUnavailable):
@@ -59,6 +80,7 @@ class Projector:
         self.retry_delay = retry_delay
         self._sleep = sleep
         self.halt: Halt | None = None
+        self.observers: list[ProjectionObserver] = []
 
     async def apply(self, events: Iterable[Event]) -> int:
         """Project stored events in-process (the embedded mode calls this right after each append).
@@ -89,6 +111,8 @@ class Projector:
             return False
         if self.store is not None and len(fresh) < last - checkpoint:
             log.info("gap between positions %d and %d: catching up from the event store", checkpoint, last)
+            for observer in self.observers:
+                observer.catching_up(checkpoint, last)
             checkpoint = await self.catch_up(until=last)
             if checkpoint < last:
                 # The delivered events come from the store, so a store that does not return them yet (a lagging
@@ -133,6 +157,7 @@ class Projector:
     async def _commit(self, events: Sequence[Event]) -> int:
         """One transaction: lock the checkpoint, load every ticket the new events touch, project them in memory,
         write the result in bulk and advance the checkpoint once."""
+        started_at, clock = time.time(), time.perf_counter()
         async with self.read_model.transaction() as tx:
             checkpoint = await tx.checkpoint()
             fresh = _in_order(events, after=checkpoint)
@@ -141,12 +166,17 @@ class Projector:
             effects = project_all(fresh, await tx.tickets({e.stream_id for e in fresh}))
             await tx.write(effects)
             await tx.advance(effects.position)
+        seconds = time.perf_counter() - clock
+        for observer in self.observers:
+            observer.applied(fresh, started_at, seconds)
         return effects.position
 
     async def _retry_or_halt(self, event: Event, failure: ProjectionError) -> None:
         for attempt in range(2, self.attempts + 1):
             await self._sleep(self.retry_delay)
             log.warning("retrying event at position %d (attempt %d of %d)", failure.position, attempt, self.attempts)
+            for observer in self.observers:
+                observer.retried(failure.position, attempt)
             try:
                 await self._commit([event])
                 return
@@ -160,6 +190,8 @@ class Projector:
             halted_at=datetime.now(UTC),
         )
         await self._record(self.halt)
+        for observer in self.observers:
+            observer.halted(self.halt)
         log.error(
             "projection HALTED at position %d (%s of ticket %s): %s; nothing after it is applied until the cause "
             "is fixed (then restart or rebuild)",

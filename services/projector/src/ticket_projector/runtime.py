@@ -31,7 +31,7 @@ from ticket_readmodel.read_model import Halt
 from ticket_workflow.ports import StoreUnavailable
 
 from .consumer import TRANSIENT, StreamConsumer
-from .projector import ProjectionHalted, Projector
+from .projector import ProjectionHalted, ProjectionObserver, Projector
 from .settings import ProjectorSettings
 
 log = logging.getLogger("ticket_projector")
@@ -53,7 +53,7 @@ class Connections:
     consumer: StreamConsumer
 
     @classmethod
-    async def open(cls, s: ProjectorSettings) -> Connections:
+    async def open(cls, s: ProjectorSettings, observers: list[ProjectionObserver] | None = None) -> Connections:
         pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS)
         store_pool = (
             pool if s.store_url == s.database_url else await create_pool(s.store_url, max_size=2, timeouts=TIMEOUTS)
@@ -63,6 +63,7 @@ class Connections:
         projector = Projector(
             read_model, store, batch_size=s.batch_size, attempts=s.poison_attempts, retry_delay=s.retry_delay_seconds
         )
+        projector.observers = observers if observers is not None else []
         redis = aioredis.from_url(s.redis_url)
         consumer = StreamConsumer(
             redis,
@@ -97,6 +98,7 @@ class Runtime:
         self._previous_round: tuple[int, int] | None = None  # (checkpoint, store position) a round ago
         self.broker: RedisBroker | None = None
         self._subscriber: Any = None
+        self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
 
     @property
     def connections(self) -> Connections:
@@ -121,7 +123,7 @@ class Runtime:
         return self.connections.consumer
 
     async def start(self) -> None:
-        self._open = await Connections.open(self.settings)
+        self._open = await Connections.open(self.settings, self.observers)
         self._task = asyncio.create_task(self._run(), name="projector")
 
     async def stop(self) -> None:

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -28,6 +29,16 @@ from ..stream import encode, entry_id, position_of
 from .trimmer import StreamTrimmer
 
 log = logging.getLogger(__name__)
+
+
+class PublishObserver:
+    """Told what the publisher added; a no-op here, an observer overrides it (metrics, logs, traces).
+
+    Called on the relay's task after each page: it must be quick and must not raise."""
+
+    def published(self, events: Sequence[Event], started_at: float, seconds: float) -> None:
+        """``events`` are on the stream (a republished entry Redis skipped included), in position order; the page
+        began at ``started_at`` (time.time()) and took ``seconds``."""
 
 
 class StreamLost(Exception):
@@ -52,6 +63,7 @@ class StreamPublisher:
         self.batch_size = batch_size
         self.trimmer = trimmer
         self.published = 0  # the stream's end after this publisher's last page
+        self.observers: list[PublishObserver] = []
         self._add_script = redis.register_script(ADD_IN_ORDER)
 
     async def stream_position(self) -> int:
@@ -103,7 +115,11 @@ class StreamPublisher:
         while events := await self.store.read_all(after, self.batch_size):
             if heartbeat is not None and added:
                 await heartbeat()
+            started_at, clock = time.time(), time.perf_counter()
             added += await self._add_in_order(events, expected)
+            seconds = time.perf_counter() - clock
+            for observer in self.observers:
+                observer.published(events, started_at, seconds)
             after = expected = events[-1].position or after
             self.published = max(self.published, after)
             if lost and self.trimmer is not None:
