@@ -90,6 +90,7 @@ class GroupCommit:
         self._queue: deque[PendingAppend] = deque()
         self._flusher: asyncio.Task[None] | None = None
         self.batches = 0  # how many batches were written (for tests and metrics)
+        self.observers: list[Callable[[int], None]] = []  # told each batch's number of appends (metrics)
 
     async def submit(self, append: PendingAppend) -> list[Event]:
         self._queue.append(append)
@@ -106,6 +107,8 @@ class GroupCommit:
             if not batch:
                 continue
             self.batches += 1
+            for observe in self.observers:
+                observe(len(batch))
             try:
                 await self._write(batch)
             except BaseException as exc:

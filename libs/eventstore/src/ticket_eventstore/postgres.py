@@ -28,6 +28,7 @@ from ticket_workflow import Event, EventMetadata, VersionConflict
 from ticket_workflow.ports import STAFF_ROLES, STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
 from .group_commit import GroupCommit, PendingAppend
+from .pools import open_pool
 from .ports import IdempotencyKeyTaken, RecordedResponse
 from .versions import check_versions
 
@@ -86,18 +87,19 @@ async def create_pool(
     max_size: int = 10,
     timeouts: DatabaseTimeouts | None = None,
     reset_sessions: bool = True,
+    name: str = "postgres",
     **kwargs: Any,
 ) -> asyncpg.Pool:
     """``reset_sessions=False`` for pools whose users leave no session state behind (no SET, LISTEN or session
     lock): a connection goes back to the pool without asyncpg's reset query, one round trip less per use. An
-    unfinished transaction is still rolled back on release."""
+    unfinished transaction is still rolled back on release. The pool is reported under ``name`` (``pools``)."""
     if not reset_sessions:
         kwargs["reset"] = _keep_session
     if timeouts is not None:
         kwargs["server_settings"] = {**timeouts.server_settings(), **kwargs.get("server_settings", {})}
         kwargs.setdefault("command_timeout", timeouts.command or None)
     try:
-        return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection, **kwargs)
+        return await open_pool(dsn, name, min_size=min_size, max_size=max_size, init=init_connection, **kwargs)
     except _UNAVAILABLE as exc:
         raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
 
@@ -116,6 +118,11 @@ class PostgresEventStore:
     def batches(self) -> int:
         """How many group-commit batches this store has written."""
         return self._group.batches
+
+    @property
+    def group_commit(self) -> GroupCommit:
+        """The appends' group commit (its ``observers`` are told each batch's size)."""
+        return self._group
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:

@@ -16,17 +16,31 @@ route matched (a 404, or a request refused before routing) is ``other``; a metho
 ``/metrics`` needs no token and is not in the OpenAPI document: serve it to the scraper only (the gateway routes
 nothing but ``/api``, ``/``, ``/health`` and ``/ready`` to the public).
 
+A service adds gauges read at scrape time with :class:`ScrapeCollector` (no cost between scrapes; never I/O
+there), the connection pools with :func:`watch_pools`, and values that need I/O with :func:`refreshing` (a task
+that reads them every few seconds while the app runs).
+
 The hot path is one dict lookup per request (the label children are cached per method, route and status) plus the
 counter increment and the histogram observation.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Protocol
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 from starlette.types import Scope
+
+log = logging.getLogger(__name__)
 
 OTHER = "other"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -89,3 +103,88 @@ def registry_of(app: FastAPI) -> CollectorRegistry:
 
 async def _scrape(request: Request) -> Response:
     return Response(generate_latest(registry_of(request.app)), media_type=CONTENT_TYPE_LATEST)
+
+
+class ScrapeCollector(Collector):
+    """Metric families made by ``collect`` at each scrape: from values in memory only, never I/O."""
+
+    def __init__(self, collect: Callable[[], Iterable[Metric]]) -> None:
+        self._collect = collect
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._collect()
+
+
+class PoolState(Protocol):
+    """One connection pool as :func:`watch_pools` reports it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def max_size(self) -> int: ...
+    @property
+    def in_use(self) -> int: ...
+    @property
+    def waiting(self) -> int: ...
+
+
+def watch_pools(app: FastAPI, pools: Callable[[], Iterable[PoolState]]) -> None:
+    """The process's database pools by ``pool`` name: ``ticket_db_pool_connections`` (open),
+    ``ticket_db_pool_connections_max``, ``ticket_db_pool_connections_in_use`` and ``ticket_db_pool_acquires_waiting``.
+    Once per app: the embedded app's three installs share it."""
+    if getattr(app.state, "pools_watched", False):
+        return
+    app.state.pools_watched = True
+
+    def collect() -> Iterator[Metric]:
+        families = {
+            "size": GaugeMetricFamily("ticket_db_pool_connections", "Connections open in the pool", labels=["pool"]),
+            "max_size": GaugeMetricFamily(
+                "ticket_db_pool_connections_max", "Most connections the pool may open", labels=["pool"]
+            ),
+            "in_use": GaugeMetricFamily(
+                "ticket_db_pool_connections_in_use", "Connections of the pool lent out", labels=["pool"]
+            ),
+            "waiting": GaugeMetricFamily(
+                "ticket_db_pool_acquires_waiting",
+                "Acquires of a pool connection not yet served (waiting for a free one or for one being opened)",
+                labels=["pool"],
+            ),
+        }
+        for pool in pools():
+            for field, family in families.items():
+                family.add_metric([pool.name], float(getattr(pool, field)))
+        yield from families.values()
+
+    registry_of(app).register(ScrapeCollector(collect))
+
+
+def refreshing(
+    refresh: Callable[[], Awaitable[None]], seconds: float
+) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan running ``refresh()`` at once and then every ``seconds`` while the app runs (metrics that need
+    I/O); a failed refresh is logged at debug level and tried again on the next turn."""
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        task = asyncio.create_task(_every(refresh, seconds), name="metrics-refresh")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return running
+
+
+async def _every(refresh: Callable[[], Awaitable[None]], seconds: float) -> None:
+    while True:
+        try:
+            async with asyncio.timeout(max(seconds, 1.0) * 5):
+                await refresh()
+        except Exception as exc:  # a metric read failing (a database down) is no reason to stop reading
+            log.debug("metrics refresh failed: %r", exc)
+        await asyncio.sleep(seconds)

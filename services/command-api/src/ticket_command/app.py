@@ -13,13 +13,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ticket_eventstore.ports import CommandStore
+from ticket_service import tracing
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
-from ticket_service.metrics import registry_of
 from ticket_service.security import use_verifier
 from ticket_service.shell import add_checks, add_lifespan, create_shell
 
-from . import asyncapi, debug
-from .metrics import CommandMetrics
+from . import asyncapi, debug, metrics
 from .routes import command_router
 from .runtime import GivenStore, Parts, PostgresStore
 from .settings import Settings
@@ -45,10 +44,10 @@ def install(app: FastAPI, parts: Parts) -> None:
     """The command routes, the debug token route (when ``parts.mint_secret``), ``/asyncapi.json`` (when
     ``parts.event_stream``), the store's readiness checks, the store opened for the app's lifetime, and the
     command metrics on the app's registry."""
-    parts.metrics = CommandMetrics(registry_of(app))
     app.state.commands = parts
     use_verifier(app, parts.verifier)
     add_lifespan(app, parts.open)
+    metrics.install(app, parts)  # after the store's lifespan: its observers attach to what that opened
     add_checks(app, parts.source.checks())
     app.include_router(command_router())
     if parts.mint_secret is not None:
@@ -63,6 +62,7 @@ def install(app: FastAPI, parts: Parts) -> None:
 
 def create_app(settings: Settings | None = None, store: CommandStore | None = None) -> FastAPI:
     settings = settings or Settings()
+    tracing.install("command-api")
     parts = build_parts(settings, store)
     app = create_shell(title=TITLE, version="0.1.0", description=DESCRIPTION, max_body_bytes=settings.max_body_bytes)
     install(app, parts)

@@ -11,14 +11,40 @@
 
   A request refused before it reaches the service (authentication, a malformed body, a bad Idempotency-Key) and
   a store failure are not commands answered: they are in ``http_requests_total`` by status.
-- ``ticket_events_appended_total``: events the command API appended to the store.
+- ``ticket_events_appended_total``: events the command API appended to the store; ``ticket_append_events``
+  (histogram): events per append (a command's events, written together);
+- ``ticket_group_commit_appends`` (histogram): appends written by one group-commit batch (PostgreSQL only);
+- the relay of this replica (PostgreSQL with the relay enabled), read from its status at scrape time:
+  ``ticket_relay_leader`` (1 while this replica holds the relay lock, else 0), ``ticket_relay_published_position``
+  (the stream's last entry), ``ticket_relay_store_position``, ``ticket_relay_behind_positions`` and
+  ``ticket_relay_behind_seconds`` (the age of the oldest event not yet published; 0 when caught up), as the
+  leader saw them at its last round (0 on a standby, which publishes nothing); ``ticket_relay_rounds_failed_total``;
+  and ``ticket_relay_events_published_total``, counted as pages are added to the stream;
+- the database pools (:func:`ticket_service.metrics.watch_pools`).
 
 Every series is created at zero, so that a rate is defined before the first command of its kind.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from ticket_eventstore.pools import pool_stats
+from ticket_eventstore.postgres import PostgresEventStore
+from ticket_eventstore.relay import Relay
+from ticket_eventstore.relay.publisher import PublishObserver
+from ticket_service.metrics import ScrapeCollector, registry_of, watch_pools
+from ticket_service.shell import add_lifespan
+from ticket_workflow import Event
+
+if TYPE_CHECKING:
+    from .runtime import Parts
 
 from ticket_eventstore.ports import IdempotencyKeyTaken
 from ticket_workflow import SUPPORT_TICKET
@@ -65,9 +91,117 @@ class CommandMetrics:
             registry=registry,
         )
         self._counters = {(c, o): commands.labels(c, o) for c in COMMANDS for o in OUTCOMES}
-        self.appended = Counter(
-            "ticket_events_appended_total", "Events appended to the store by the command API", registry=registry
+        self.appended = Appended(registry)
+        self.group_commit = Histogram(
+            "ticket_group_commit_appends",
+            "Appends written together by one group-commit batch",
+            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+            registry=registry,
+        )
+        self.published = Counter(
+            "ticket_relay_events_published_total",
+            "Events this replica's relay added to the stream (a republished entry included)",
+            registry=registry,
         )
 
     def answered(self, command: str, outcome: str) -> None:
         self._counters[command, outcome].inc()
+
+
+class Appended:
+    """``ticket_events_appended_total`` and the ``ticket_append_events`` histogram, moved by one call per append."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.total = Counter(
+            "ticket_events_appended_total", "Events appended to the store by the command API", registry=registry
+        )
+        self.sizes = Histogram(
+            "ticket_append_events",
+            "Events per append (the events of one command, written together)",
+            buckets=(1, 2, 3, 5, 10, 25, 50, 100),
+            registry=registry,
+        )
+
+    def inc(self, events: int) -> None:
+        self.total.inc(events)
+        self.sizes.observe(events)
+
+
+class _Published(PublishObserver):
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+
+    def published(self, events: Sequence[Event], started_at: float, seconds: float) -> None:
+        self.counter.inc(len(events))
+
+
+def install(app: FastAPI, parts: Parts) -> CommandMetrics:
+    """The command metrics on the app's registry, set as ``parts.metrics``; the relay's gauges and the pools read
+    at scrape time; the group commit's and the relay's observers attached while the store is open. Call it after
+    the store's lifespan is added (the observers attach to what it opened)."""
+    metrics = parts.metrics = CommandMetrics(registry_of(app))
+    registry_of(app).register(ScrapeCollector(lambda: relay_families(_relay(parts))))
+    watch_pools(app, pool_stats)
+    observer = _Published(metrics.published)
+
+    @contextlib.asynccontextmanager
+    async def observing() -> AsyncIterator[None]:
+        store = parts.commands().store
+        group = store.group_commit if isinstance(store, PostgresEventStore) else None
+        relay = _relay(parts)
+        if group is not None:
+            group.observers.append(metrics.group_commit.observe)
+        if relay is not None:
+            relay.publisher.observers.append(observer)
+        try:
+            yield
+        finally:
+            if group is not None:
+                group.observers.remove(metrics.group_commit.observe)
+            if relay is not None:
+                relay.publisher.observers.remove(observer)
+
+    add_lifespan(app, observing)
+    return metrics
+
+
+def _relay(parts: Parts) -> Relay | None:
+    running = getattr(parts.source, "relay", None)
+    opened = running.peek() if running is not None else None
+    return opened[0] if opened is not None else None
+
+
+def relay_families(relay: Relay | None) -> Iterator[Metric]:
+    """The relay's gauges from its status (nothing when this process runs no relay)."""
+    if relay is None:
+        return
+    status = relay.status
+    leading = status.leader
+
+    def gauge(name: str, text: str, value: float) -> GaugeMetricFamily:
+        return GaugeMetricFamily(name, text, value=value)
+
+    yield gauge("ticket_relay_leader", "1 while this replica's relay holds the relay lock and publishes", leading)
+    yield gauge(
+        "ticket_relay_published_position",
+        "Position of the stream's last entry, at the leader's last round",
+        status.published_position if leading else 0,
+    )
+    yield gauge(
+        "ticket_relay_store_position",
+        "The event store's last position, at the leader's last round",
+        status.store_position if leading else 0,
+    )
+    yield gauge(
+        "ticket_relay_behind_positions",
+        "Positions committed but not yet on the stream, at the leader's last round",
+        status.lag if leading else 0,
+    )
+    yield gauge(
+        "ticket_relay_behind_seconds",
+        "Age of the oldest event not yet on the stream, at the leader's last round (0: caught up)",
+        status.behind_seconds if leading else 0.0,
+    )
+    yield CounterMetricFamily(
+        "ticket_relay_rounds_failed", "Relay rounds that failed (Redis or the store unreachable)", status.rounds_failed
+    )

@@ -112,6 +112,7 @@ class PostgresStore:
                 timeouts=timeouts,
                 reset_sessions=False,  # commands leave no session state behind (transaction-scoped locks only)
             )
+                name="event_store",
             stack.push_async_callback(pool.close)
             if s.migrate_on_start:
                 async with pool.acquire() as conn:

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
 from .projector import ProjectionObserver
+from . import metrics
 from .runtime import Runtime
 from .settings import ProjectorSettings
 
@@ -85,6 +86,7 @@ def install(app: FastAPI, parts: Parts) -> None:
 
 
 def create_app(settings: ProjectorSettings | None = None) -> FastAPI:
+    metrics.install(app, parts.runtime)
     app = create_shell(title="Support-ticket projector", version="0.1.0")
     install(app, build_parts(settings or ProjectorSettings()))
     return app

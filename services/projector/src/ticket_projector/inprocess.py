@@ -55,6 +55,11 @@ class InProcessProjection:
     async def stop(self) -> None:
         self._projector = self._store = None
 
+    @property
+    def projector(self) -> Projector | None:
+        """The running projector (None before start and after stop)."""
+        return self._projector
+
     def ended(self) -> bool:
         return False  # nothing runs in the background: appends project, and a halt is reported by /ready
 

@@ -54,9 +54,11 @@ class Connections:
 
     @classmethod
     async def open(cls, s: ProjectorSettings, observers: list[ProjectionObserver] | None = None) -> Connections:
-        pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS)
+        pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS, name="read_model")
         store_pool = (
-            pool if s.store_url == s.database_url else await create_pool(s.store_url, max_size=2, timeouts=TIMEOUTS)
+            pool
+            if s.store_url == s.database_url
+            else await create_pool(s.store_url, max_size=2, timeouts=TIMEOUTS, name="event_store")
         )
         read_model = PostgresReadModel(pool, s.read_model_schema)
         store = PostgresEventStore(store_pool)

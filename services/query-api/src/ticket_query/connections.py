@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from ticket_eventstore import pools
 from ticket_eventstore.postgres import DatabaseTimeouts
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
@@ -36,6 +37,14 @@ class ReadConnections:
         self._open = 0
         self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._closed = False
+        pools.track(self, "read_model", ReadConnections.stats)
+
+    def stats(self) -> pools.PoolStats | None:
+        """Connections open, the most there may be, lent out, and takers waiting; None once closed."""
+        if self._closed:
+            return None
+        waiting = sum(1 for waiter in self._waiters if not waiter.done())
+        return pools.PoolStats("read_model", self._open, self._size, self._open - len(self._idle), waiting)
 
     @classmethod
     async def open(cls, dsn: str, size: int = 10) -> ReadConnections:

@@ -42,6 +42,7 @@ class ChangeFeed:
     def __init__(self, read_model: Callable[[], ReadModel], *, keep: int = 32) -> None:
         self._model = read_model
         self._keep = keep
+        self.clients = 0  # live streams reading from it now (``ticket_live_clients``)
         self._recent: OrderedDict[tuple[int, int, str | None], asyncio.Future[tuple[Changes, int]]] = OrderedDict()
 
     async def after(self, position: int, projected: int, requester: str | None) -> tuple[Changes, int]:
@@ -96,20 +97,24 @@ async def ticket_changes(
     ``until`` (the caller's token expiry), or forever."""
     requester = None if is_staff(SUPPORT_TICKET, actor.roles) else actor.sub
     everything = sees_everything(actor.roles)
-    while True:
-        remaining = None if until is None else until - clock()
-        if remaining is not None and remaining <= 0:
-            return
-        projected = await watch.wait_for(after + 1, remaining)
-        if projected <= after:
-            continue  # the wait ended at the deadline
-        changes, after = await feed.after(after, projected, requester)
-        for entry, state in changes:
-            if state is None or not (everything or visible_event_data(entry.type, entry.data) is not None):
-                continue
-            view = ticket_view(state, actor).model_dump(mode="json")
-            data = view | {"event_type": entry.type, "position": entry.position}
-            yield {"event": "ticket", "id": str(entry.position), "data": json.dumps(data)}
+    feed.clients += 1
+    try:
+        while True:
+            remaining = None if until is None else until - clock()
+            if remaining is not None and remaining <= 0:
+                return
+            projected = await watch.wait_for(after + 1, remaining)
+            if projected <= after:
+                continue  # the wait ended at the deadline
+            changes, after = await feed.after(after, projected, requester)
+            for entry, state in changes:
+                if state is None or not (everything or visible_event_data(entry.type, entry.data) is not None):
+                    continue
+                view = ticket_view(state, actor).model_dump(mode="json")
+                data = view | {"event_type": entry.type, "position": entry.position}
+                yield {"event": "ticket", "id": str(entry.position), "data": json.dumps(data)}
+    finally:
+        feed.clients -= 1
 
 
 async def state_after(read_model: ReadModel, entry: HistoryEntry) -> TicketState | None:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from ticket_service.security import use_verifier
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan
 
-from . import freshness
+from . import freshness, metrics
 from .dependencies import STATE_KEY
 from .parts import Parts
 from .routes import query_router
@@ -30,6 +30,7 @@ def install(app: FastAPI, parts: Parts) -> None:
     if opener is not None:
         add_lifespan(app, lambda: opener(parts))
     add_checks(app, [ReadinessCheck("read_model", lambda: read_model_ready(parts), headline=True)])
+    metrics.install(app, parts)
 
 
 async def read_model_ready(parts: Parts) -> dict[str, Any]:

@@ -90,6 +90,7 @@ class Relay:
             except Exception as exc:  # Redis down, store unreachable, anything: never let the relay die
                 backoff = min(self.settings.max_backoff, max(0.1, backoff * 2))
                 self.status.last_error = repr(exc)
+                self.status.rounds_failed += 1
                 log.warning("relay: round failed (%r); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 continue
@@ -108,6 +109,7 @@ class Relay:
         published = await self.publisher.stream_position()
         if trim:
             await self.trimmer.trim(published)
+        self.status.behind_seconds = await self._behind_seconds(published, store_position)
         self.status.store_position, self.status.published_position = store_position, published
         self.status.last_error = None
         self.status.last_round_at = datetime.now(UTC)
@@ -116,3 +118,13 @@ class Relay:
                 f"stream {self.settings.stream!r} ends at position {published}, beyond the store's "
                 f"{store_position}: it belongs to another event store"
             )
+
+    async def _behind_seconds(self, published: int, store_position: int) -> float:
+        """How old the first event not on the stream is (0 when the stream has everything): one read, and only
+        when something committed during the round."""
+        if published >= store_position:
+            return 0.0
+        oldest = await self.store.read_all(published, 1)
+        if not oldest:
+            return 0.0
+        return max(0.0, (datetime.now(UTC) - oldest[0].timestamp).total_seconds())

@@ -35,6 +35,8 @@ class RelayStatus:
     store_position: int = 0
     last_error: str | None = None
     last_round_at: datetime | None = None
+    behind_seconds: float = 0.0  # age of the oldest event not yet published, at the last round (0: caught up)
+    rounds_failed: int = 0  # rounds that failed since the start (Redis or the store unreachable)
 
     @property
     def lag(self) -> int:
