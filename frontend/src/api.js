@@ -71,11 +71,11 @@ async function readBody(response) {
   }
 }
 
-async function request(method, path, { body, headers = {}, auth = true, signal, retries = 2 } = {}) {
+async function request(method, path, { body, headers = {}, auth = true, signal, retries = 2, readYourWrites = true } = {}) {
   const h = { Accept: 'application/json', ...headers };
   if (body !== undefined) h['Content-Type'] = 'application/json';
   if (auth && token) h.Authorization = `Bearer ${token}`;
-  if (method === 'GET' && minPosition > 0) h['X-Min-Position'] = String(minPosition);
+  if (method === 'GET' && readYourWrites && minPosition > 0) h['X-Min-Position'] = String(minPosition);
 
   let response;
   try {
@@ -91,7 +91,7 @@ async function request(method, path, { body, headers = {}, auth = true, signal, 
     if (retries > 0) {
       // Safe to repeat: GETs are reads and every POST carries its Idempotency-Key.
       await sleep(400);
-      return request(method, path, { body, headers, auth, signal, retries: retries - 1 });
+      return request(method, path, { body, headers, auth, signal, retries: retries - 1, readYourWrites });
     }
     throw new ApiError(0, null, 'The server cannot be reached. Check your connection and try again.');
   }
@@ -102,7 +102,7 @@ async function request(method, path, { body, headers = {}, auth = true, signal, 
   if (response.status === 503 && data && data.code === 'projection_behind' && retries > 0) {
     const wait = Number(response.headers.get('Retry-After') || 1);
     await sleep(Math.min(wait, 2) * 1000);
-    return request(method, path, { body, headers, auth, signal, retries: retries - 1 });
+    return request(method, path, { body, headers, auth, signal, retries: retries - 1, readYourWrites });
   }
   if (response.status === 401 && auth && token) onUnauthorized(data);
   throw new ApiError(response.status, data);
@@ -202,6 +202,18 @@ export function getStats(params, opts) {
 /** GET /api/people?role=agent&q=prefix: the staff directory (staff only). */
 export function getPeople(params, opts) {
   return request('GET', `/api/people${query(params)}`, opts);
+}
+
+// ---- administration (the admin role; served by the projector) -------------------------------------------
+
+/** GET /api/admin/system: relay, consumer group and projections, as they are now (never waits for a position). */
+export function getSystem(opts) {
+  return request('GET', '/api/admin/system', { ...opts, readYourWrites: false, retries: 0 });
+}
+
+/** POST /api/admin/projections/{name}/{action}: retry, skip ({position, reason}) or rebuild; sent once. */
+export function adminAction(name, action, body) {
+  return request('POST', `/api/admin/projections/${encodeURIComponent(name)}/${action}`, { body, retries: 0 });
 }
 
 /** URL for EventSource, which cannot send headers: the token travels as ?access_token=. */

@@ -15,6 +15,7 @@ import { renderPortal } from './views/portal.js';
 import { renderQueue } from './views/queue.js';
 import { renderSignIn } from './views/signin.js';
 import { renderStats } from './views/stats.js';
+import { renderSystem } from './views/system.js';
 import { renderTicket } from './views/ticket.js';
 import { renderWorkflow } from './views/workflow.js';
 
@@ -41,6 +42,7 @@ function navLinks() {
   const links = [['/queue', null, 'Queue'], ['/queue', { assignee: 'me' }, 'Assigned to me']];
   if (auth.hasRole('supervisor')) links.push(['/queue', { place: 'escalated' }, 'Escalated']);
   links.push(['/new', null, 'New ticket'], ['/stats', null, 'Stats'], ['/workflow', null, 'Workflow']);
+  if (auth.hasRole('admin')) links.push(['/system', null, 'System']);
   return links;
 }
 
@@ -179,6 +181,11 @@ router.route('/queue', withSchema(renderQueue, 'Ticket queue'));
 router.route('/ticket/:id', withSchema(renderTicket, 'Ticket'));
 router.route('/workflow', withSchema(renderWorkflow, 'Workflow'));
 router.route('/stats', withSchema(renderStats, 'Stats'));
+router.route('/system', () => {
+  const cleanup = renderSystem(main);
+  focusTitle();
+  return cleanup;
+});
 router.fallback(() => {
   mount(main, pageTitle('Page not found'), h('p', null, 'There is nothing at this address. ', h('a', { href: router.href(home()) }, 'Go to the start page')));
   return null;
