@@ -21,6 +21,7 @@ import ticket_projector
 import ticket_query
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_service import tracing
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
 from ticket_service.shell import add_lifespan, create_shell
 from ticket_workflow.ports import StoreUnavailable
@@ -115,6 +116,7 @@ def _read_side(storage: Storage) -> Callable[[ticket_query.Parts], AbstractAsync
 
 def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     settings = settings or EmbeddedSettings()
+    tracing.install("embedded")  # first: the installs below are this one process
     parts = build_parts(settings)
     app = create_shell(title=TITLE, version="0.1.0", description=DESCRIPTION, max_body_bytes=settings.max_body_bytes)
     add_lifespan(app, parts.storage.open)  # entered first: every install below works on the open file

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from ticket_service.auth import MissingKey
+from ticket_service.logs import configure_logging
 
 from .settings import EmbeddedSettings
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from .app import create_app
 
     settings = EmbeddedSettings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
     except MissingKey as exc:

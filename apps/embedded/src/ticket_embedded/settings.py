@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,7 @@ class EmbeddedSettings(BaseSettings):
     db_path: str = Field("./support-ticket.db", description="SQLite file holding the events and the read models.")
     debug: bool = Field(True, description="Enables POST /api/debug/token (and a development JWT secret).")
     log_level: str = "info"
+    log_format: Literal["json", "text"] = Field("text", description="json: one object per line; text: readable lines.")
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     frontend_dir: Path | None = Field(REPO_FRONTEND, description="Static web UI served at /, when present.")
     min_position_timeout_seconds: float = Field(2.0, ge=0)

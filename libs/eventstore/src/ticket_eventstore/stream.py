@@ -11,7 +11,7 @@ duplicate) and whose fields are plain strings:
 ``position``   the global position in commit order, from 1
 ``timestamp``  when it happened, ISO 8601 with offset
 ``data``       JSON object: the event's data
-``metadata``   JSON object: actor, roles, correlation_id, causation_id, idempotency_key
+``metadata``   JSON object: actor, roles, correlation_id, causation_id, idempotency_key, traceparent
 =============  =================================================================
 """
 

@@ -9,7 +9,8 @@ For each HTTP request, in this order:
 4. failures: an exception no handler took becomes 503 ``store_unavailable`` / ``store_not_migrated`` when a store
    failed, else a 500 ``internal_error``, in the shared shape (:mod:`.failures`);
 5. metrics (when given): the answer's status and duration, by route template (:mod:`.metrics`), once the answer
-   is over, whoever gave it.
+   is over, whoever gave it; and one log line for the request (:func:`.logs.log_request`);
+6. when tracing is on (``OTEL_EXPORTER_OTLP_ENDPOINT``), a server span around all of it (:mod:`.tracing`).
 
 Failures are answered here, not by a Starlette handler for ``Exception``: that handler runs in the server-error
 middleware, which re-raises after answering, and the server then closes the client's keep-alive connection.
@@ -25,9 +26,11 @@ import uuid
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import tracing
 from .errors import error_response
 from .failures import store_failure
 from .hygiene import unsafe_input
+from .logs import log_request
 from .metrics import HttpMetrics
 
 log = logging.getLogger("ticket_service")
@@ -48,16 +51,24 @@ class ServiceMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.metrics is None:
-            await self._serve(scope, receive, send, [0])
-            return
+        if tracing.TRACER is not None:
+            await tracing.traced_request(scope, lambda: self._measured(scope, receive, send))
+        else:
+            await self._measured(scope, receive, send)
+
+    async def _measured(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Serve, then count and log the answer; returns its status (0 when none started)."""
         began = time.perf_counter()
         status = [0]  # set by the answer's start, whoever answers
         try:
             await self._serve(scope, receive, send, status)
         finally:
             if status[0]:
-                self.metrics.observe(scope, status[0], time.perf_counter() - began)
+                seconds = time.perf_counter() - began
+                if self.metrics is not None:
+                    self.metrics.observe(scope, status[0], seconds)
+                log_request(scope, status[0], seconds)
+        return status[0]
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, status: list[int]) -> None:
         headers = dict(scope["headers"])

@@ -44,7 +44,9 @@ async def authenticate(request: Request) -> Actor:
     """The caller of ``request`` from its ``Authorization: Bearer`` header (for handlers outside FastAPI's
     dependency injection, e.g. a fast path); 401 without a valid token, 503 when the provider's keys are out."""
     token = bearer_token(request.headers.get("authorization"))
-    return (await verifier_of(request).check_async(token)).actor
+    actor = (await verifier_of(request).check_async(token)).actor
+    request.state.actor = actor.sub  # for the request's log line
+    return actor
 
 
 async def current_actor(
@@ -67,7 +69,9 @@ async def stream_caller(
         token = access_token
     else:
         raise AuthError("missing token: send Authorization: Bearer <token> or ?access_token=", code="missing_token")
-    return await verifier_of(request).check_async(token)
+    verified = await verifier_of(request).check_async(token)
+    request.state.actor = verified.actor.sub  # for the request's log line
+    return verified
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

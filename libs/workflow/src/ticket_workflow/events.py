@@ -18,6 +18,9 @@ class EventMetadata(BaseModel):
     correlation_id: str | None = Field(None, description="Request id (X-Request-ID) shared by everything it caused.")
     causation_id: str | None = Field(None, description="Id of the message that caused this event.")
     idempotency_key: str | None = Field(None, description="Idempotency-Key of the request, when given.")
+    traceparent: str | None = Field(
+        None, description="W3C trace context of the request that caused the event, when tracing is on."
+    )
 
 
 class NewEvent(BaseModel):

@@ -109,7 +109,8 @@ def _entry_schema(event_type: str) -> dict[str, Any]:
             "metadata": {
                 "type": "string",
                 "contentMediaType": "application/json",
-                "description": "JSON object: actor, roles, correlation_id, causation_id, idempotency_key.",
+                "description": "JSON object: actor, roles, correlation_id (the request id), causation_id, "
+                "idempotency_key, traceparent (W3C trace context of the request, when tracing is on).",
                 "contentSchema": EventMetadata.model_json_schema(),
             },
         },

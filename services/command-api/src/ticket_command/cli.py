@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 import asyncpg
 
 from ticket_eventstore import migrations
 from ticket_service.auth import MissingKey, issue_token, require_key
+from ticket_service.logs import configure_logging
 from ticket_workflow import UnknownRole
 
 from .settings import Settings
@@ -32,7 +32,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     create_app(settings)  # refuses to start without a key before any worker is spawned
     uvicorn.run(
         "ticket_command.app:create_app",

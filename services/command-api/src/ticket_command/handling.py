@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ticket_eventstore.ports import CommandStore, IdempotencyKeyTaken, RecordedResponse
+from ticket_service import tracing
 from ticket_workflow import (
     EFFECTS,
     Actor,
@@ -190,6 +191,7 @@ class CommandService:
             correlation_id=context.request_id,
             causation_id=context.request_id,
             idempotency_key=context.idempotency.key if context.idempotency else None,
+            traceparent=tracing.traceparent(),
         )
         events = [
             record(

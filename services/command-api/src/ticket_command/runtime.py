@@ -30,6 +30,7 @@ from . import health
 from .handling import CommandService
 from .metrics import CommandMetrics
 from .settings import Settings
+from .telemetry import RelayTelemetry
 
 
 class StoreSource(Protocol):
@@ -111,8 +112,8 @@ class PostgresStore:
                 timeout=s.db_connect_timeout,
                 timeouts=timeouts,
                 reset_sessions=False,  # commands leave no session state behind (transaction-scoped locks only)
-            )
                 name="event_store",
+            )
             stack.push_async_callback(pool.close)
             if s.migrate_on_start:
                 async with pool.acquire() as conn:
@@ -127,6 +128,7 @@ class PostgresStore:
                 redis = Redis.from_url(s.redis_url, socket_connect_timeout=2, socket_timeout=5)
                 stack.push_async_callback(redis.aclose)
                 relay = Relay.for_dsn(s.database_url, store, redis, s.relay())
+                relay.publisher.observers.append(RelayTelemetry(s.event_stream))
                 task = asyncio.create_task(relay.run(), name="relay")
                 stack.push_async_callback(_stop, task)
                 stack.enter_context(self.relay.holding((relay, task)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +23,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 in containers.")
     port: int = Field(8081, ge=1, le=65535)
     log_level: str = "info"
+    log_format: Literal["json", "text"] = Field("json", description="json: one object per line; text: readable lines.")
     web_concurrency: int = Field(
         1, ge=1, description="Worker processes serving HTTP; each batches its own appends, one of them relays."
     )

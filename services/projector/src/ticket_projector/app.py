@@ -17,12 +17,14 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI
 
+from ticket_service import tracing
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
-from .projector import ProjectionObserver
 from . import metrics
+from .projector import ProjectionObserver
 from .runtime import Runtime
 from .settings import ProjectorSettings
+from .telemetry import ProjectionTelemetry
 
 
 class Projection(Protocol):
@@ -57,6 +59,7 @@ def install(app: FastAPI, parts: Parts) -> None:
 
     The app holds the projection as ``app.state.runtime``: the lifespan starts it, the checks read it."""
     app.state.runtime = parts.runtime
+    parts.runtime.observers.append(ProjectionTelemetry())  # a line per applied batch; spans when tracing is on
 
     def runtime() -> Projection:
         held: Projection = app.state.runtime
@@ -83,10 +86,11 @@ def install(app: FastAPI, parts: Parts) -> None:
 
     add_lifespan(app, running)
     add_checks(app, [ReadinessCheck("projection", check, headline=True, dead=dead)])
+    metrics.install(app, parts.runtime)
 
 
 def create_app(settings: ProjectorSettings | None = None) -> FastAPI:
-    metrics.install(app, parts.runtime)
+    tracing.install("projector")
     app = create_shell(title="Support-ticket projector", version="0.1.0")
     install(app, build_parts(settings or ProjectorSettings()))
     return app

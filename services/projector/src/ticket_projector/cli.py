@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 from dataclasses import asdict
 
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
+from ticket_service.logs import configure_logging
 
 from .rebuild import RebuildReport, rebuild
 from .settings import ProjectorSettings
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="create or upgrade the read-model tables")
     args = parser.parse_args(argv)
     settings = ProjectorSettings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "run":
         import uvicorn
 

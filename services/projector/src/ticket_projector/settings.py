@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticket_eventstore.stream import DEFAULT_STREAM
+from ticket_service.auth import AuthSettings
 
 
 class ProjectorSettings(BaseSettings):
@@ -28,6 +30,7 @@ class ProjectorSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface of the health port; 0.0.0.0 in containers.")
     port: int = 8083
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field("json", description="json: one object per line; text: readable lines.")
     batch_size: int = Field(
         500, ge=1, description="Events per transaction: stream entries read at once, or events read from the store."
     )
@@ -36,6 +39,11 @@ class ProjectorSettings(BaseSettings):
     claim_idle_ms: int = Field(60_000, ge=1, description="Pending this long, an entry of a dead replica is claimed.")
     supervise_seconds: float = Field(
         5.0, gt=0, description="Between supervisor rounds: resubscribe, catch up a stalled lag, claim, resume."
+    )
+
+    debug: bool = Field(False, description="Without a JWT key, verify admin tokens with the development secret.")
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings, description="JWT_*: the admin API verifies tokens as the query API does."
     )
 
     @property

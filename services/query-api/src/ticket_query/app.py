@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ticket_readmodel.read_model import ReadModel
+from ticket_service import tracing
 from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.shell import create_shell
 from ticket_workflow.ports import EventStore
@@ -51,6 +52,7 @@ def create_app(
 ) -> FastAPI:
     """The query API (see :func:`build_parts` for the arguments)."""
     settings = settings or QuerySettings()
+    tracing.install("query-api")
     app = create_shell(
         title="Support-ticket query API",
         version="0.1.0",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 
@@ -14,13 +13,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
 
     from ticket_service.auth import MissingKey
+    from ticket_service.logs import configure_logging
 
-    from .access_log import serve
     from .app import create_app
+    from .serving import serve
     from .settings import QuerySettings
 
     settings = QuerySettings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
     except MissingKey as exc:  # no usable key: the same refusal, and exit status, as the command API

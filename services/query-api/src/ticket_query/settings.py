@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +27,7 @@ class QuerySettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface to listen on; 0.0.0.0 in containers.")
     port: int = 8082
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field("json", description="json: one object per line; text: readable lines.")
     min_position_timeout_seconds: float = Field(2.0, ge=0, description="Read-your-writes: longest wait for a position.")
     stream_poll_seconds: float = Field(
         0.25,
