@@ -111,7 +111,7 @@ export function renderSystem(root) {
     model = next;
     lastAt = next.generatedAt ? new Date(next.generatedAt) : new Date();
     if (Number.isNaN(lastAt.getTime())) lastAt = new Date();
-    first.hidden = true;
+    mount(first);
     body.hidden = false;
     patch(relayBox, JSON.stringify([next.relay, next.storePosition]), () => relayPanel(next.relay, next.storePosition));
     patch(groupBox, JSON.stringify(next.group), () => groupPanel(next.group));
