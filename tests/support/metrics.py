@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -26,3 +28,15 @@ def value(samples: dict[Sample, float], name: str, **labels: str) -> float:
 
 def moved(before: dict[Sample, float], after: dict[Sample, float], name: str, **labels: str) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
+
+
+async def until(
+    client: httpx.AsyncClient, name: str, expected: float, *, within: float = 5.0, **labels: str
+) -> dict[Sample, float]:
+    """The samples of the first scrape where ``name`` (a gauge refreshed in the background) shows ``expected``."""
+    async with asyncio.timeout(within):
+        while True:
+            samples = await scrape(client)
+            if value(samples, name, **labels) == expected:
+                return samples
+            await asyncio.sleep(0.02)

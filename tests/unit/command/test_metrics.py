@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import httpx
 
 from tests.support.command_api import Desk, bearer
 from tests.support.metrics import moved, scrape, value
-from ticket_command.metrics import COMMANDS, OUTCOMES
+from ticket_command.metrics import COMMANDS, OUTCOMES, relay_families
+from ticket_eventstore.relay import Relay
+from ticket_eventstore.relay.settings import RelayStatus
 
 
 async def test_every_command_and_outcome_is_there_at_zero_before_the_first_command(client: httpx.AsyncClient) -> None:
@@ -76,3 +81,38 @@ async def test_a_request_refused_before_the_service_is_no_command_but_an_http_an
     assert moved(before, after, "http_requests_total", method="POST", route="/api/support-ticket", status="401") == 1
     commands = [key for key in after if key[0] == "ticket_commands_total"]
     assert all(after[key] == before[key] for key in commands)
+
+
+async def test_each_append_is_observed_by_its_number_of_events(desk: Desk, client: httpx.AsyncClient) -> None:
+    before = await scrape(client)
+    ticket = (await desk.create())["aggregate_id"]
+    assert (await desk.fire("assign", ticket)).status_code == 200
+    after = await scrape(client)
+    assert moved(before, after, "ticket_append_events_count") == 2
+    assert moved(before, after, "ticket_append_events_sum") == 2
+    assert moved(before, after, "ticket_append_events_bucket", le="1.0") == 2
+
+
+async def test_a_store_the_host_opened_has_no_relay_group_commit_or_pool_metrics(client: httpx.AsyncClient) -> None:
+    names = {name for name, _ in await scrape(client)}
+    assert "ticket_append_events_count" in names
+    assert not [n for n in names if n.startswith(("ticket_relay_", "ticket_group_commit_", "ticket_db_pool_"))]
+
+
+def test_the_relay_gauges_are_read_from_its_status_and_a_standby_reports_no_lag() -> None:
+    relay = SimpleNamespace(status=RelayStatus(leader=True, published_position=7, store_position=10))
+    relay.status.behind_seconds, relay.status.rounds_failed = 2.5, 3
+    leading = {family.name: family.samples[0].value for family in relay_families(cast(Relay, relay))}
+    assert leading == {
+        "ticket_relay_leader": 1,
+        "ticket_relay_published_position": 7,
+        "ticket_relay_store_position": 10,
+        "ticket_relay_behind_positions": 3,
+        "ticket_relay_behind_seconds": 2.5,
+        "ticket_relay_rounds_failed": 3,
+    }
+    relay.status.leader = False
+    standby = {family.name: family.samples[0].value for family in relay_families(cast(Relay, relay))}
+    assert standby["ticket_relay_leader"] == 0
+    assert standby["ticket_relay_behind_positions"] == standby["ticket_relay_behind_seconds"] == 0
+    assert list(relay_families(None)) == []

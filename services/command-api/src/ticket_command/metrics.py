@@ -44,7 +44,7 @@ from ticket_service.shell import add_lifespan
 from ticket_workflow import Event
 
 if TYPE_CHECKING:
-    from .runtime import Parts
+    from .runtime import Parts, PostgresStore
 
 from ticket_eventstore.ports import IdempotencyKeyTaken
 from ticket_workflow import SUPPORT_TICKET
@@ -92,17 +92,6 @@ class CommandMetrics:
         )
         self._counters = {(c, o): commands.labels(c, o) for c in COMMANDS for o in OUTCOMES}
         self.appended = Appended(registry)
-        self.group_commit = Histogram(
-            "ticket_group_commit_appends",
-            "Appends written together by one group-commit batch",
-            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
-            registry=registry,
-        )
-        self.published = Counter(
-            "ticket_relay_events_published_total",
-            "Events this replica's relay added to the stream (a republished entry included)",
-            registry=registry,
-        )
 
     def answered(self, command: str, outcome: str) -> None:
         self._counters[command, outcome].inc()
@@ -127,47 +116,62 @@ class Appended:
         self.sizes.observe(events)
 
 
-class _Published(PublishObserver):
-    def __init__(self, counter: Counter) -> None:
-        self.counter = counter
+class StoreMetrics(PublishObserver):
+    """The PostgreSQL store's group commit, and the relay's published events (when it runs one)."""
+
+    def __init__(self, registry: CollectorRegistry, *, relay: bool) -> None:
+        self.group_commit = Histogram(
+            "ticket_group_commit_appends",
+            "Appends written together by one group-commit batch",
+            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+            registry=registry,
+        )
+        self.relayed = Counter(
+            "ticket_relay_events_published_total",
+            "Events this replica's relay added to the stream (a republished entry included)",
+            registry=registry if relay else None,
+        )
 
     def published(self, events: Sequence[Event], started_at: float, seconds: float) -> None:
-        self.counter.inc(len(events))
-
-
-def install(app: FastAPI, parts: Parts) -> CommandMetrics:
-    """The command metrics on the app's registry, set as ``parts.metrics``; the relay's gauges and the pools read
-    at scrape time; the group commit's and the relay's observers attached while the store is open. Call it after
-    the store's lifespan is added (the observers attach to what it opened)."""
-    metrics = parts.metrics = CommandMetrics(registry_of(app))
-    registry_of(app).register(ScrapeCollector(lambda: relay_families(_relay(parts))))
-    watch_pools(app, pool_stats)
-    observer = _Published(metrics.published)
+        self.relayed.inc(len(events))
 
     @contextlib.asynccontextmanager
-    async def observing() -> AsyncIterator[None]:
-        store = parts.commands().store
+    async def observing(self, store: object, relay: Relay | None) -> AsyncIterator[None]:
+        """Told of ``store``'s group commits and ``relay``'s pages while the app runs."""
         group = store.group_commit if isinstance(store, PostgresEventStore) else None
-        relay = _relay(parts)
         if group is not None:
-            group.observers.append(metrics.group_commit.observe)
+            group.observers.append(self.group_commit.observe)
         if relay is not None:
-            relay.publisher.observers.append(observer)
+            relay.publisher.observers.append(self)
         try:
             yield
         finally:
             if group is not None:
-                group.observers.remove(metrics.group_commit.observe)
+                group.observers.remove(self.group_commit.observe)
             if relay is not None:
-                relay.publisher.observers.remove(observer)
+                relay.publisher.observers.remove(self)
 
-    add_lifespan(app, observing)
+
+def install(app: FastAPI, parts: Parts) -> CommandMetrics:
+    """The command metrics on the app's registry, set as ``parts.metrics``; on PostgreSQL, the group commit, the
+    relay (its gauges read at scrape time) and the pools. Call it after the store's lifespan is added: the
+    observers attach to what that opened."""
+    from .runtime import PostgresStore  # the runtime imports this module
+
+    registry = registry_of(app)
+    metrics = parts.metrics = CommandMetrics(registry)
+    source = parts.source
+    if not isinstance(source, PostgresStore):
+        return metrics  # a store the host opened (the embedded SQLite store): no pool, no relay
+    store_metrics = StoreMetrics(registry, relay=source.settings.relay_enabled)
+    registry.register(ScrapeCollector(lambda: relay_families(_relay(source))))
+    watch_pools(app, pool_stats)
+    add_lifespan(app, lambda: store_metrics.observing(parts.commands().store, _relay(source)))
     return metrics
 
 
-def _relay(parts: Parts) -> Relay | None:
-    running = getattr(parts.source, "relay", None)
-    opened = running.peek() if running is not None else None
+def _relay(source: PostgresStore) -> Relay | None:
+    opened = source.relay.peek()
     return opened[0] if opened is not None else None
 
 

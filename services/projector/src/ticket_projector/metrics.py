@@ -15,7 +15,7 @@ Read every :data:`REFRESH_SECONDS` by a task while the app runs (a few single-ro
   yet applied; 0 when caught up); ``ticket_projector_halted`` (1 while halted on a poison event, the halt recorded
   before a restart included, else 0);
 - with the Redis consumer only: ``ticket_projector_pending_entries`` (entries delivered to the consumer group and
-  not yet acknowledged, every consumer's: the summary of ``XPENDING``) and ``ticket_projector_group_consumers``.
+  not yet acknowledged, every consumer's: the summary of ``XPENDING``).
 
 ``ticket_projector_metrics_refreshed_timestamp_seconds`` says when the gauges were last read successfully.
 """
@@ -50,18 +50,20 @@ BATCH_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 class ProjectorMetrics(ProjectionObserver):
     """The counters the projector moves, and the gauges :meth:`refresh` reads."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        def gauge(name: str, text: str) -> Gauge:
-            return Gauge(name, text, registry=registry)
+    def __init__(self, registry: CollectorRegistry, *, consumer_group: bool = False) -> None:
+        def gauge(name: str, text: str, *, registered: bool = True) -> Gauge:
+            return Gauge(name, text, registry=registry if registered else None)
 
         def counter(name: str, text: str) -> Counter:
             return Counter(name, text, registry=registry)
 
         self.applied_events = counter("ticket_projector_events_applied_total", "Events applied to the read model")
         self.batch_events = Histogram(
-            "ticket_projector_batch_events", "Events per batch applied in one transaction", buckets=BATCH_EVENTS,
+            "ticket_projector_batch_events",
+            "Events per batch applied in one transaction",
+            buckets=BATCH_EVENTS,
             registry=registry,
-        )  # fmt: skip
+        )
         self.batch_seconds = Histogram(
             "ticket_projector_batch_duration_seconds",
             "Time of each applied batch's transaction",
@@ -81,9 +83,10 @@ class ProjectorMetrics(ProjectionObserver):
         )
         self.halted_now = gauge("ticket_projector_halted", "1 while the projection is halted on a poison event")
         self.pending = gauge(
-            "ticket_projector_pending_entries", "Stream entries delivered to the consumer group, not yet acknowledged"
+            "ticket_projector_pending_entries",
+            "Stream entries delivered to the consumer group, not yet acknowledged",
+            registered=consumer_group,
         )
-        self.consumers = gauge("ticket_projector_group_consumers", "Consumers in the projector's consumer group")
         self.refreshed = gauge(
             "ticket_projector_metrics_refreshed_timestamp_seconds", "When the projector's gauges were last read"
         )
@@ -130,14 +133,13 @@ class ProjectorMetrics(ProjectionObserver):
             consumer = projection.consumer
             summary = await consumer.redis.xpending(consumer.stream, consumer.group)
             self.pending.set(int(summary.get("pending", 0)))
-            self.consumers.set(len(summary.get("consumers") or ()))
         self.refreshed.set(time.time())
 
 
 def install(app: FastAPI, projection: Any) -> ProjectorMetrics:
     """The metrics of ``projection`` (a :class:`~ticket_projector.app.Projection`): observing its projector, the
     gauges refreshed while the app runs, the pools. Call it after the projection's lifespan is added."""
-    metrics = ProjectorMetrics(registry_of(app))
+    metrics = ProjectorMetrics(registry_of(app), consumer_group=isinstance(projection, Runtime))
     projection.observers.append(metrics)
     watch_pools(app, pool_stats)
 
