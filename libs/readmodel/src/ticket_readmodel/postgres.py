@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
@@ -40,6 +40,9 @@ from .read_model import (
     roles_granting,
     time_zone,
 )
+
+if TYPE_CHECKING:
+    from .postgres_operations import PostgresProjectionLog
 
 COMPONENT = "read_model"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -209,6 +212,12 @@ class PostgresReadModel:
                     yield row
 
             return await digest.content_hash(rows, self._sql.table, POSTGRES)
+
+    def operations(self) -> PostgresProjectionLog:
+        """Skips and rebuild progress, in this schema (:mod:`ticket_readmodel.operations`)."""
+        from .postgres_operations import PostgresProjectionLog  # it builds on this module
+
+        return PostgresProjectionLog(self._pool, self.schema)
 
     async def record_halt(self, halt: Halt) -> None:
         await self._pool.execute(self._sql.record_halt(), *mapping.halt_values(PROJECTION, halt, POSTGRES))

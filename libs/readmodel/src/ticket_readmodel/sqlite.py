@@ -13,7 +13,7 @@ import statistics
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
@@ -43,6 +43,9 @@ from .read_model import (
     roles_granting,
     time_zone,
 )
+
+if TYPE_CHECKING:
+    from .sqlite_operations import SqliteProjectionLog
 
 COMPONENT = "read_model"
 SQL = Queries(lambda name: f"rm_{name}", lambda n: f"?{n}")
@@ -189,6 +192,12 @@ class SqliteReadModel:
                         yield row
 
             return await digest.content_hash(rows, SQL.table, SQLITE)
+
+    def operations(self) -> SqliteProjectionLog:
+        """Skips, rebuild progress and the reset of an in-place rebuild (:mod:`ticket_readmodel.operations`)."""
+        from .sqlite_operations import SqliteProjectionLog  # it builds on this module
+
+        return SqliteProjectionLog(self._db)
 
     async def record_halt(self, halt: Halt) -> None:
         async with self._db.transaction() as conn:

@@ -18,9 +18,10 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from ticket_service import tracing
+from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
-from . import metrics
+from . import admin, metrics
 from .projector import ProjectionObserver
 from .runtime import Runtime
 from .settings import ProjectorSettings
@@ -48,10 +49,15 @@ class Parts:
     """The projection this process runs (built from settings, or by the embedded app; started by the lifespan)."""
 
     runtime: Projection
+    verifier: TokenVerifier | None = None  # of the admin routes; None: the host app's (the embedded app's)
 
 
 def build_parts(settings: ProjectorSettings) -> Parts:
-    return Parts(Runtime(settings))
+    """Without a JWT key (and without DEBUG) the admin routes answer 503: the projector still projects."""
+    configured = settings.auth.configured or settings.debug
+    return Parts(
+        Runtime(settings), TokenVerifier(require_key(settings.auth, debug=settings.debug)) if configured else None
+    )
 
 
 def install(app: FastAPI, parts: Parts) -> None:
@@ -86,6 +92,7 @@ def install(app: FastAPI, parts: Parts) -> None:
 
     add_lifespan(app, running)
     add_checks(app, [ReadinessCheck("projection", check, headline=True, dead=dead)])
+    admin.install(app, parts.verifier)
     metrics.install(app, parts.runtime)
 
 

@@ -9,24 +9,37 @@ projection runs after the commit, outside the command's transaction: a projectio
 command, and what was not projected is caught up from the store on the next append or restart. Each new
 checkpoint is announced to ``on_projected`` (the query side's checkpoint watch), which wakes the read-your-writes
 waits and live streams of this process.
+
+An operator's rebuild (:class:`InPlaceRebuilder`) replays the log in place: the projected tables are emptied and
+the projector catches up from the store, a page at a time, while appends are not projected (the replay gets to
+them); reads see the read model fill up meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from ticket_eventstore.ports import CommandStore, RecordedResponse
-from ticket_readmodel.read_model import ReadModel
+from ticket_readmodel.operations import RebuildProgress
+from ticket_readmodel.postgres import PostgresReadModel
+from ticket_readmodel.read_model import Halt, ReadModel
+from ticket_readmodel.sqlite import SqliteReadModel
+from ticket_readmodel.sqlite_operations import SqliteProjectionLog
 from ticket_workflow import Event
 from ticket_workflow.ports import STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
+from .operations import Operations
 from .projector import ProjectionHalted, ProjectionObserver, Projector
-from .runtime import halted_body
+from .readiness import halted_body
+from .rebuilds import OnProgress, Refused, forget, running_refusal, shown_progress
 
 log = logging.getLogger("ticket_projector")
+REPLAY_PAGE = 2000  # positions replayed between two records of a rebuild's progress
 
 
 class InProcessProjection:
@@ -42,17 +55,22 @@ class InProcessProjection:
         self._projector: Projector | None = None
         self._store: CommandStore | None = None
         self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
+        self.rebuilding = False
+        self._rebuilder: InPlaceRebuilder | None = None
 
     async def start(self) -> None:
         read_model, self._store = self._opened()
         self._projector = Projector(read_model, self._store)
         self._projector.observers = self.observers
+        self._rebuilder = None
         # A poison event halts the projection (logged, on /ready), not the app.
         with contextlib.suppress(ProjectionHalted):
             await self._projector.catch_up()
         self._on_projected(await read_model.checkpoint())
 
     async def stop(self) -> None:
+        if self._rebuilder is not None:
+            await self._rebuilder.stop()
         self._projector = self._store = None
 
     @property
@@ -67,7 +85,37 @@ class InProcessProjection:
         """The store to append to: it projects each append (after :meth:`start`)."""
         if self._projector is None or self._store is None:
             raise StoreUnavailable("the projection has not started")
-        return ProjectingStore(self._store, self._projector, self._on_projected)
+        return ProjectingStore(self._store, self._projector, self._on_projected, lambda: self.rebuilding)
+
+    def operations(self) -> Operations:
+        """Status, retry, skip and the in-place rebuild of this projection (no relay, no consumer group)."""
+        if self._projector is None or self._store is None:
+            raise StoreUnavailable("the projection has not started")
+        read_model = self._projector.read_model
+        if not isinstance(read_model, SqliteReadModel | PostgresReadModel):
+            raise StoreUnavailable("this read model keeps no record of operations")
+        log = read_model.operations()
+        if self._rebuilder is None:
+            self._rebuilder = InPlaceRebuilder(self, log if isinstance(log, SqliteProjectionLog) else None)
+        return Operations(log=log, read_model=read_model, store=self._store, rebuilder=self._rebuilder, local=self)
+
+    def state(self) -> str:
+        if self._projector is None:
+            return "starting"
+        return "halted" if self._projector.halt is not None else "running"
+
+    def halt(self) -> Halt | None:
+        return self._projector.halt if self._projector is not None else None
+
+    async def resume(self, *, retry: bool) -> None:
+        """Try again now: the halted event (``retry``), or what follows a skipped one."""
+        if self._projector is None:
+            return
+        self._projector.halt = None
+        self._projector.skipped = await self._projector.read_model.operations().skipped_positions()  # type: ignore[attr-defined]
+        with contextlib.suppress(ProjectionHalted):
+            await self._projector.catch_up()
+        self._on_projected(await self._projector.read_model.checkpoint())
 
     async def readiness(self) -> tuple[bool, dict[str, Any]]:
         if self._projector is None:
@@ -83,11 +131,16 @@ class ProjectingStore:
     """A :class:`~ticket_eventstore.ports.CommandStore` that projects what it appends."""
 
     def __init__(
-        self, store: CommandStore, projector: Projector, on_projected: Callable[[int], None] = lambda _: None
+        self,
+        store: CommandStore,
+        projector: Projector,
+        on_projected: Callable[[int], None] = lambda _: None,
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
         self._store = store
         self._projector = projector
         self._on_projected = on_projected
+        self._paused = paused  # a rebuild replays the log: it projects the append too
 
     async def append(
         self,
@@ -98,6 +151,8 @@ class ProjectingStore:
         response: RecordedResponse | None = None,
     ) -> list[Event]:
         stored = await self._store.append(stream_id, expected_version, events, response=response)
+        if self._paused():
+            return stored
         try:
             self._on_projected(await self._projector.apply(stored))
         except Exception:
@@ -128,3 +183,90 @@ class ProjectingStore:
 
     async def staff_seen(self, after_position: int = 0, *, limit: int = STAFF_SCAN_LIMIT) -> StaffSeen:
         return await self._store.staff_seen(after_position, limit=limit)
+
+
+class InPlaceRebuilder:
+    """Rebuilds the embedded read model in place (see the module's docstring); one at a time in the process."""
+
+    def __init__(self, projection: InProcessProjection, log: SqliteProjectionLog | None) -> None:
+        self.projection = projection
+        self.log = log
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def running(self) -> bool:
+        return self.projection.rebuilding
+
+    async def progress(self) -> RebuildProgress | None:
+        return await shown_progress(self, self.log) if self.log is not None else None
+
+    async def start(self, actor: str | None, on_progress: OnProgress | None = None) -> asyncio.Task[Any]:
+        projector, store, log = self.projection._projector, self.projection._store, self.log
+        if log is None or projector is None or store is None:
+            raise Refused(409, "rebuild_unsupported", "this read model cannot be rebuilt in place")
+        if self.projection.rebuilding:
+            raise running_refusal()
+        self.projection.rebuilding = True
+        try:
+            now = datetime.now(UTC)
+            started = RebuildProgress(
+                state="running", done=0, total=await store.last_position(), actor=actor, started_at=now
+            )
+            await log.save_rebuild_progress(started)
+        except BaseException:
+            self.projection.rebuilding = False
+            raise
+        task = asyncio.create_task(self._run(projector, store, log, started, on_progress), name="rebuild")
+        self.tasks.add(task)
+        task.add_done_callback(forget(self.tasks))
+        return task
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _run(
+        self,
+        projector: Projector,
+        store: CommandStore,
+        log: SqliteProjectionLog,
+        started: RebuildProgress,
+        on_progress: OnProgress | None,
+    ) -> int:
+        announce = self.projection._on_projected
+        progress = started
+        try:
+            projector.skipped = await log.skipped_positions()
+            await log.reset()
+            projector.halt = None
+            done = 0
+            while True:
+                total = max(progress.total, await store.last_position())
+                reached = await projector.catch_up(until=done + REPLAY_PAGE)
+                progress = progress.model_copy(update={"done": reached, "total": total})
+                await log.save_rebuild_progress(progress)
+                announce(reached)
+                if on_progress is not None:
+                    on_progress(reached, total)
+                if reached >= total or reached == done:
+                    break
+                done = reached
+            self.projection.rebuilding = False
+            with contextlib.suppress(ProjectionHalted):
+                done = await projector.catch_up()  # what was appended during the last page
+            announce(done)
+            finished = {"state": "finished", "done": done, "total": max(done, progress.total), "finished_at": _now()}
+            await log.save_rebuild_progress(progress.model_copy(update=finished))
+            return done
+        except BaseException as exc:
+            log_failure = {"state": "failed", "finished_at": _now(), "error": f"{type(exc).__name__}: {exc}"[:500]}
+            with contextlib.suppress(Exception):
+                await log.save_rebuild_progress(progress.model_copy(update=log_failure))
+            raise
+        finally:
+            self.projection.rebuilding = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

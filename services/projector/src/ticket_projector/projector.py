@@ -7,7 +7,9 @@
   the delivered event, nothing is applied and the delivery is retried (``StoreBehind``).
 - An event the projection cannot apply (a poison event) is retried, then the projector halts at its position:
   it never skips it. ``halt`` says where and why, and the read model records it, so that it is still reported
-  after a restart until the event is finally applied; an operator fixes the cause, restarts or rebuilds.
+  after a restart until the event is finally applied; an operator fixes the cause and retries, or skips the
+  event (:mod:`ticket_projector.operations`), or rebuilds.
+- Positions in ``skipped`` (events an operator skipped) are passed over: the checkpoint moves past them.
 
 No transport here: the Redis consumer (``consumer``), the rebuild and the embedded mode all call ``handle`` /
 ``apply`` / ``catch_up``. What happens is told to ``observers`` (:class:`ProjectionObserver`): metrics, logs and
@@ -80,6 +82,8 @@ class Projector:
         self.retry_delay = retry_delay
         self._sleep = sleep
         self.halt: Halt | None = None
+        self.halt_recorded = False  # the read model holds ``halt``: its disappearance asks for a retry
+        self.skipped: frozenset[int] = frozenset()
         self.observers: list[ProjectionObserver] = []
 
     async def apply(self, events: Iterable[Event]) -> int:
@@ -163,13 +167,14 @@ class Projector:
             fresh = _in_order(events, after=checkpoint)
             if not fresh:
                 return checkpoint
-            effects = project_all(fresh, await tx.tickets({e.stream_id for e in fresh}))
+            kept = [e for e in fresh if _position(e) not in self.skipped] if self.skipped else fresh
+            effects = project_all(kept, await tx.tickets({e.stream_id for e in kept}))
             await tx.write(effects)
-            await tx.advance(effects.position)
+            await tx.advance(_position(fresh[-1]))
         seconds = time.perf_counter() - clock
         for observer in self.observers:
             observer.applied(fresh, started_at, seconds)
-        return effects.position
+        return _position(fresh[-1])
 
     async def _retry_or_halt(self, event: Event, failure: ProjectionError) -> None:
         for attempt in range(2, self.attempts + 1):
@@ -194,7 +199,7 @@ class Projector:
             observer.halted(self.halt)
         log.error(
             "projection HALTED at position %d (%s of ticket %s): %s; nothing after it is applied until the cause "
-            "is fixed (then restart or rebuild)",
+            "is fixed (then retry, skip it, or rebuild)",
             failure.position,
             event.type,
             event.stream_id,
@@ -204,8 +209,10 @@ class Projector:
         raise ProjectionHalted(self.halt)
 
     async def _record(self, halt: Halt) -> None:
+        self.halt_recorded = False
         try:
             await self.read_model.record_halt(halt)
+            self.halt_recorded = True
         except Exception:  # the halt stands in memory and in the log even when it cannot be recorded
             log.exception("could not record the halt at position %d in the read model", halt.position)
 

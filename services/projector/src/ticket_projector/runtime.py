@@ -8,7 +8,10 @@ Redis is only a transport, so the supervisor does not trust it to deliver everyt
 - catches up from the event store when the checkpoint has not moved for a whole round although the store was
   already ahead at the start of it (the last entries were lost, and no later entry arrives to reveal the gap);
 - claims entries that dead replicas left pending;
-- resumes a halted projector once the checkpoint has passed the poison event (a rebuild applied it).
+- resumes a halted projector once the checkpoint has passed the poison event (an operator skipped it, or a
+  rebuild applied it), and retries the event once its recorded halt is gone (an operator asked for a retry).
+
+``wake()`` starts a round at once: the replica that took an operator's request acts on it without waiting.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 
 from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_readmodel.postgres import PostgresReadModel
-from ticket_readmodel.read_model import Halt
 from ticket_workflow.ports import StoreUnavailable
 
 from .consumer import TRANSIENT, StreamConsumer
 from .projector import ProjectionHalted, ProjectionObserver, Projector
+from .readiness import halted_body, not_ready
+from .rebuilds import PostgresRebuilder
 from .settings import ProjectorSettings
 
 log = logging.getLogger("ticket_projector")
@@ -51,6 +55,7 @@ class Connections:
     projector: Projector
     redis: aioredis.Redis
     consumer: StreamConsumer
+    store_pool: asyncpg.Pool
 
     @classmethod
     async def open(cls, s: ProjectorSettings, observers: list[ProjectionObserver] | None = None) -> Connections:
@@ -77,7 +82,7 @@ class Connections:
             batch_size=s.batch_size,
         )
         pools = list({id(p): p for p in (pool, store_pool)}.values())
-        return cls(pools, read_model, store, projector, redis, consumer)
+        return cls(pools, read_model, store, projector, redis, consumer, store_pool)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -101,6 +106,9 @@ class Runtime:
         self.broker: RedisBroker | None = None
         self._subscriber: Any = None
         self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
+        self.rebuilder: PostgresRebuilder | None = None
+        self._wake = asyncio.Event()
+        self.retry_asked = False  # here: retry even if the halt could not be recorded
 
     @property
     def connections(self) -> Connections:
@@ -126,9 +134,12 @@ class Runtime:
 
     async def start(self) -> None:
         self._open = await Connections.open(self.settings, self.observers)
+        self.rebuilder = PostgresRebuilder.of(self._open.pools[0], self.settings)
         self._task = asyncio.create_task(self._run(), name="projector")
 
     async def stop(self) -> None:
+        if self.rebuilder is not None:
+            await self.rebuilder.stop()
         if self._task is not None:
             # Cancel until the task is really over: a cancellation that lands while FastStream's broker is
             # starting can be swallowed there, and the task would carry on with its next round.
@@ -170,7 +181,10 @@ class Runtime:
                     await self._subscribe()
                     subscribed = True
                 else:
-                    await asyncio.sleep(self.settings.supervise_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.settings.supervise_seconds):
+                            await self._wake.wait()
+                    self._wake.clear()
                     await self.supervise()
                 self.supervisor_error = None
                 delay = 0.1
@@ -221,9 +235,14 @@ class Runtime:
         checkpoint = await self.read_model.checkpoint()
         halt = self.projector.halt
         if halt is not None:
-            if checkpoint < halt.position:
+            # An operator's retry clears the recorded halt; a skip or a rebuild moves the checkpoint past it.
+            retry = self.retry_asked or (self.projector.halt_recorded and await self.read_model.recorded_halt() is None)
+            if checkpoint < halt.position and not retry:
                 return
-            log.warning("the checkpoint %d passed the halt at %d (rebuilt?): resuming", checkpoint, halt.position)
+            log.warning(
+                "resuming after the halt at %d (checkpoint %d): retried, skipped or rebuilt", halt.position, checkpoint
+            )
+            self.retry_asked = False
             self.projector.halt = None
             await self._subscribe()
             return
@@ -244,6 +263,11 @@ class Runtime:
         with contextlib.suppress(ProjectionHalted):
             await self.consumer.reclaim()
 
+    def wake(self, *, retry: bool = False) -> None:
+        """Start a supervisor round now (``retry``: try the halted event again, whatever the database says)."""
+        self.retry_asked = self.retry_asked or retry
+        self._wake.set()
+
     def _stalled(self, checkpoint: int) -> bool:
         """The store was ahead a round ago and nothing has been applied since: the stream is not delivering."""
         if self._previous_round is None:
@@ -261,35 +285,16 @@ class Runtime:
             last = await self.store.last_position()
             recorded = await self.read_model.recorded_halt()
         except Exception as exc:
-            return False, _not_ready(body, "unavailable", f"{type(exc).__name__}: {exc}")
+            return False, not_ready(body, "unavailable", f"{type(exc).__name__}: {exc}")
         body |= {"checkpoint": checkpoint, "last_position": last, "lag": max(0, last - checkpoint)}
         halt = self.projector.halt or recorded
         if halt is not None:
             return False, halted_body(body, halt, retrying=self.projector.halt is None)
         error = self.consumer.last_error or self.supervisor_error
         if error is not None:
-            return False, _not_ready(body, "retrying", error)
+            return False, not_ready(body, "retrying", error)
         if self._task is not None and self._task.done() and not self._task.cancelled():
-            return False, _not_ready(body, "stopped", repr(self._task.exception()))
+            return False, not_ready(body, "stopped", repr(self._task.exception()))
         if not self._subscribed():
-            return False, _not_ready(body, "starting", "catching up and finishing pending entries before consuming")
+            return False, not_ready(body, "starting", "catching up and finishing pending entries before consuming")
         return True, body | {"status": "ready"}
-
-
-def _not_ready(body: dict[str, Any], status: str, message: str) -> dict[str, Any]:
-    return body | {"success": False, "code": "not_ready", "status": status, "message": message, "error": message}
-
-
-def halted_body(body: dict[str, Any], halt: Halt, *, retrying: bool) -> dict[str, Any]:
-    message = f"projection halted at position {halt.position} ({halt.event_type} of ticket {halt.ticket_id}): "
-    message += halt.reason
-    if retrying:
-        message += "; recorded before this start, the event is being retried"
-    return body | {
-        "success": False,
-        "code": "projection_halted",
-        "status": "halted",
-        "message": message,
-        "poison_event": halt.model_dump(mode="json"),
-        "retrying": retrying,
-    }

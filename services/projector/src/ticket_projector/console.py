@@ -1,0 +1,74 @@
+"""What the CLI shows an operator: the status as a table, a progress bar on a terminal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TextIO
+
+WIDTH = 30
+
+
+class ProgressBar:
+    """``label [#####.....]  45%  450/1000  12 s`` on one line of a terminal, redrawn at most ten times a second."""
+
+    def __init__(self, out: TextIO, label: str) -> None:
+        self.out, self.label = out, label
+        self.started = self.drawn = time.monotonic()
+
+    def update(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.drawn < 0.1 and done < total:
+            return
+        self.drawn = now
+        share = done / total if total > 0 else 1.0
+        filled = round(WIDTH * min(share, 1.0))
+        bar = "#" * filled + "." * (WIDTH - filled)
+        self.out.write(f"\r{self.label} [{bar}] {share:4.0%}  {done}/{total}  {now - self.started:.0f} s")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\n")
+        self.out.flush()
+
+
+def render_status(status: dict[str, Any]) -> str:
+    """The admin API's status as lines of text."""
+    lines = [f"store position   {status['store_position']}"]
+    relay = status.get("relay")
+    if relay is not None:
+        leader = "a leader publishes" if relay["leader"] else "NO LEADER"
+        lines.append(
+            f"relay            {relay['stream']}: {leader}, published {relay['published_position']} "
+            f"({relay['behind_positions']} behind, {relay['behind_seconds']:.1f} s)"
+        )
+    group = status.get("consumer_group")
+    if group is not None:
+        lines.append(f"consumer group   {group['name']}: {group['pending']} pending, {group['consumers']} consumers")
+    lines += ["", f"{'projection':<12}{'status':<12}{'checkpoint':>12}{'behind':>10}{'behind s':>10}"]
+    for p in status["projections"]:
+        lines.append(
+            f"{p['name']:<12}{p['status']:<12}{p['checkpoint']:>12}{p['behind_positions']:>10}"
+            f"{p['behind_seconds']:>10.1f}"
+        )
+        halt = p.get("halt")
+        if halt is not None:
+            lines.append(
+                f"  halted at {halt['position']}: {halt['event_type']} of ticket {halt['ticket_id']}: {halt['reason']}"
+            )
+            lines.append(
+                f"  then: ticket-projector retry  |  ticket-projector skip --position {halt['position']} --reason ..."
+            )
+        rebuild = p.get("rebuild")
+        if rebuild is not None:
+            by = f" by {rebuild['actor']}" if rebuild["actor"] else ""
+            error = f": {rebuild['error']}" if rebuild["error"] else ""
+            lines.append(
+                f"  rebuild {rebuild['state']}{by}, {rebuild['done']}/{rebuild['total']}, "
+                f"started {rebuild['started_at']}{error}"
+            )
+        for skip in p.get("skipped", []):
+            lines.append(
+                f"  skipped {skip['position']} ({skip['event_type']} of ticket {skip['ticket_id']}) by {skip['actor']} "
+                f"at {skip['skipped_at']}: {skip['reason']}"
+            )
+    return "\n".join(lines)
