@@ -118,6 +118,7 @@ def run(config: StackConfig, output: Output) -> int:
             "GATEWAY_LISTEN": f"{config.host}:{config.gateway_port}",
             "COMMAND_API_ADDR": f"{config.host}:{config.command_port}",
             "QUERY_API_ADDR": f"{config.host}:{config.query_port}",
+            "PROJECTOR_ADDR": f"{config.host}:{config.projector_port}",
             "GATEWAY_WEB_ROOT": str(REPO / "frontend"),
             "GATEWAY_RUNTIME_DIR": str(runtime_dir),
             "GATEWAY_WORKER_PROCESSES": config.env.get("GATEWAY_WORKER_PROCESSES", "2"),
