@@ -3,7 +3,7 @@ import test from 'node:test';
 
 import {
   STATUS, actionErrorText, changes, formatBehind, formatPositions, formatSeconds, pollErrorText, rebuildProgress,
-  statusOf, systemModel,
+  retryOutcome, statusOf, systemModel,
 } from '../src/system/model.js';
 
 const HALT = {
@@ -133,4 +133,15 @@ test('refusals of the admin actions in plain language, and when the page must be
   assert.equal(pollErrorText({ status: 403, code: 'forbidden' }), 'This page is for administrators.');
   assert.equal(pollErrorText({ status: 0, code: 'network_error' }), 'The server cannot be reached.');
   assert.equal(pollErrorText({ status: 503, code: 'not_ready' }), 'The server could not report its state.');
+});
+
+test('a retry that meets the same failure says so; otherwise it says the retry started', () => {
+  const again = retryOutcome({ success: true, projection: { status: 'halted', halt: { position: 12 } } }, 12);
+  assert.equal(again.kind, 'error');
+  assert.match(again.text, /position 12 failed again: the projection is still halted/);
+  assert.equal(retryOutcome({ success: true, projection: { status: 'running', halt: null } }, 12).kind, 'success');
+  assert.equal(retryOutcome({ success: true, projection: { status: 'retrying', halt: null } }, 12).kind, 'success');
+  const elsewhere = retryOutcome({ success: true, projection: { status: 'halted', halt: { position: 13 } } }, 12);
+  assert.equal(elsewhere.kind, 'success', 'halted on a later event: this one went through');
+  assert.match(retryOutcome(null, 12).text, /^Retry started/);
 });

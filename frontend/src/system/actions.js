@@ -6,7 +6,7 @@ import { adminAction } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formErrorArea } from '../ui.js';
 import { modalButtons, openModal } from './modal.js';
-import { actionErrorText } from './model.js';
+import { actionErrorText, retryOutcome } from './model.js';
 import { openSkipDialog } from './skip-dialog.js';
 
 /** Show `text` in a projection's outcome box ('success' or 'error'); `null` empties it. */
@@ -63,8 +63,8 @@ async function retry(p, button, { refresh, say }) {
   button.disabled = true;
   button.textContent = 'Retrying…';
   try {
-    await adminAction(p.name, 'retry');
-    say(`Retry started: the projection tries the event at position ${p.halt.position} again.`);
+    const { text, kind } = retryOutcome(await adminAction(p.name, 'retry'), p.halt.position);
+    say(text, kind);
   } catch (err) {
     say(actionErrorText(err).text, 'error');
   } finally {

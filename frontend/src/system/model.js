@@ -160,6 +160,21 @@ export function actionErrorText(err) {
   return { text: String(err.message || 'It could not be done.'), refresh: false };
 }
 
+/**
+ * What the answer of a retry says, as {text, kind}: the projection runs again, or (when it answers halted at the
+ * same event) the event failed again and the cause is still there.
+ */
+export function retryOutcome(answer, position) {
+  const p = answer && answer.projection;
+  if (p && p.status === 'halted' && p.halt && p.halt.position === position) {
+    return {
+      text: `The event at position ${position} failed again: the projection is still halted. Fix the cause first, or skip the event.`,
+      kind: 'error',
+    };
+  }
+  return { text: `Retry started: the projection tries the event at position ${position} again.`, kind: 'success' };
+}
+
 /** Why a poll failed, in plain language. */
 export function pollErrorText(err) {
   if (err && err.status === 403) return 'This page is for administrators.';

@@ -61,7 +61,12 @@ export function renderSystem(root) {
   let failing = false;
 
   function announce(sentences) {
-    if (sentences.length) announcer.textContent = sentences.join(' ');
+    if (!sentences.length) return;
+    // Emptied first, so that the same sentence said again is announced again.
+    announcer.textContent = '';
+    setTimeout(() => {
+      announcer.textContent = sentences.join(' ');
+    }, 50);
   }
 
   function card(name) {

@@ -187,6 +187,17 @@ def test_an_admin_skips_a_poison_event_from_the_console(
     assert row.find_element(By.CSS_SELECTOR, "[data-testid=skip-reason-text]").text == reason
     assert admin.text("[data-testid=projection-behind]") == "Up to date"
     admin.shot("61-system-skipped")
+
+    # A rebuild from the console: confirmed, then followed to its end; the skip stays skipped.
+    admin.click("[data-testid=rebuild]")
+    assert "built again from every event" in admin.find("dialog[open]").text
+    admin.click("[data-testid=rebuild-confirm]")
+    admin.wait(lambda d: "Rebuild started" in admin.text(f"{PROJECTION} [data-testid=outcome]"), message="started")
+    admin.wait(lambda d: "Last rebuilt" in admin.text("[data-testid=rebuild-outcome]"), HALT_SECONDS, "rebuild ended")
+    assert f"by {admin_name}" in admin.text("[data-testid=rebuild-outcome]")
+    _wait_status(admin, "running")
+    assert admin.all(f"[data-testid=skipped] tr[data-position='{position}']"), "the skip survives the rebuild"
+    assert agent.call("GET", f"/api/support-ticket/{later}")["aggregate_id"] == later
     # The projection went on past the skipped event: the ticket stored after it is read.
     assert agent.call("GET", f"/api/support-ticket/{later}")["aggregate_id"] == later
     assert admin.console_errors() == []
@@ -211,9 +222,9 @@ def test_an_admin_retries_once_the_cause_is_fixed(
     assert admin.text("[data-testid=halt-position]") == str(halted["halt"]["position"])
     assert "40" in admin.text("[data-testid=halt-reason]")
 
-    # A retry before the fix halts again on the same event: nothing is lost.
+    # A retry before the fix halts again on the same event: nothing is lost, and the page says why.
     admin.click("[data-testid=retry]")
-    admin.find(f"{PROJECTION} [data-testid=outcome-success]")
+    assert "failed again" in admin.text(f"{PROJECTION} [data-testid=outcome-error]")
     _wait_status(admin, "halted")
     assert own.system(admin_api)["halt"]["position"] == halted["halt"]["position"]
 
