@@ -23,7 +23,7 @@ def clean_environment(**values: str) -> dict[str, str]:
     """The current environment without settings the services read, plus ``values``."""
     dropped = ("DEBUG", "DATABASE_URL", "REDIS_URL", "PORT", "HOST", "DB_PATH", "EVENT_STREAM")
     keep = {k: v for k, v in os.environ.items() if not k.startswith("JWT_") and k not in dropped}
-    return keep | {"LOG_LEVEL": "warning"} | values
+    return keep | {"LOG_LEVEL": "info"} | values  # info: the end-to-end log scan reads every request line
 
 
 class Process:
