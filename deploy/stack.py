@@ -19,6 +19,7 @@ Run with the repository's virtual environment: ``.venv/bin/python deploy/stack.p
     DEBUG             false; true enables POST /api/debug/token and a development JWT secret
     JWT_SECRET        required unless DEBUG=true (or JWT_PUBLIC_KEY / JWT_JWKS_URL)
     STACK_HOST        127.0.0.1   interface every process binds
+    LOG_FORMAT        text        json for one JSON object per line
     plus every variable the services read (EVENT_STREAM, LOG_LEVEL, ...), passed through.
 """
 

@@ -42,6 +42,7 @@ class StackConfig:
             DATABASE_URL=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             REDIS_URL=environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
             DEBUG="true" if debug else "false",
+            LOG_FORMAT=environ.get("LOG_FORMAT") or "text",  # readable in a terminal; json for a collector
             PYTHONUNBUFFERED="1",
         )
         return cls(
