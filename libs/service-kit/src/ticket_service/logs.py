@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
+import orjson
 from starlette.types import Scope
 
 LogFormat = Literal["json", "text"]
@@ -72,7 +73,10 @@ class JsonFormatter(logging.Formatter):
         body.update(_extras(record))
         if record.exc_info:
             body["exception"] = self.formatException(record.exc_info)
-        return json.dumps(body, default=str, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return orjson.dumps(body, default=str).decode()
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits, a dict with odd keys)
+            return json.dumps(body, default=str, separators=(",", ":"), ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
@@ -161,4 +165,8 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
     if client:
         fields["client"] = client[0]
     target = f"{path}?{fields['query']}" if query else path
-    ACCESS.info("%s %s %d %.1fms", method, target, status, fields["duration_ms"], extra=fields)
+    # What Logger.info does, less the search of the caller's frame (a third of the line's cost).
+    args = (method, target, status, fields["duration_ms"])
+    ACCESS.handle(
+        ACCESS.makeRecord(ACCESS.name, logging.INFO, __file__, 0, "%s %s %d %.1fms", args, None, extra=fields)
+    )
