@@ -165,21 +165,22 @@ async def test_the_embedded_console_skips_retries_and_rebuilds_in_place(tmp_path
         assert (after["status"], after["checkpoint"], after["halt"]) == ("running", stored[-1].position, None)
         assert [(s["actor"], s["reason"]) for s in after["skipped"]] == [("dana", "bad data")]
 
+    async with embedded(path) as http:  # restarted: the skip holds, and a rebuild passes over the event
+        restarted = await _projection(http)
         started = await http.post("/api/admin/projections/tickets/rebuild")
         assert started.status_code == 202, started.text
+        assert started.json()["projection"]["rebuild"]["state"] == "running"
         for _ in range(500):  # a bound, not a speed assertion
             rebuild = (await _projection(http))["rebuild"]
             if rebuild["state"] != "running":
                 break
             await asyncio.sleep(0.01)
         rebuilt = await _projection(http)
+        customer = token("customer", sub=sound.requester)
+        seen = await http.get(f"/api/support-ticket/{sound.ticket_id}", headers=customer)
+    assert restarted["status"] == "running" and len(restarted["skipped"]) == 1
     assert rebuilt["rebuild"]["state"] == "finished", rebuilt
     assert (rebuilt["rebuild"]["done"], rebuilt["rebuild"]["actor"]) == (stored[-1].position, "dana")
     assert (rebuilt["status"], rebuilt["checkpoint"], rebuilt["halt"]) == ("running", stored[-1].position, None)
     assert len(rebuilt["skipped"]) == 1
-    async with embedded(path) as http:  # restarted: the skip holds, the projection does not halt again
-        restarted = await _projection(http)
-        customer = token("customer", sub=sound.requester)
-        seen = await http.get(f"/api/support-ticket/{sound.ticket_id}", headers=customer)
-    assert restarted["status"] == "running" and len(restarted["skipped"]) == 1
     assert seen.status_code == 200, seen.text

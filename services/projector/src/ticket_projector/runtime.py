@@ -239,9 +239,7 @@ class Runtime:
             retry = self.retry_asked or (self.projector.halt_recorded and await self.read_model.recorded_halt() is None)
             if checkpoint < halt.position and not retry:
                 return
-            log.warning(
-                "resuming after the halt at %d (checkpoint %d): retried, skipped or rebuilt", halt.position, checkpoint
-            )
+            log.warning("resuming after the halt at %d: retried, skipped or rebuilt", halt.position)
             self.retry_asked = False
             self.projector.halt = None
             await self._subscribe()
