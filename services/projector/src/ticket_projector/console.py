@@ -39,16 +39,16 @@ def render_status(status: dict[str, Any]) -> str:
         leader = "a leader publishes" if relay["leader"] else "NO LEADER"
         lines.append(
             f"relay            {relay['stream']}: {leader}, published {relay['published_position']} "
-            f"({relay['behind_positions']} behind, {relay['behind_seconds']:.1f} s)"
+            f"({relay['behind_positions']} behind, {age(relay['behind_seconds'])})"
         )
     group = status.get("consumer_group")
     if group is not None:
         lines.append(f"consumer group   {group['name']}: {group['pending']} pending, {group['consumers']} consumers")
-    lines += ["", f"{'projection':<12}{'status':<12}{'checkpoint':>12}{'behind':>10}{'behind s':>10}"]
+    lines += ["", f"{'projection':<12}{'status':<12}{'checkpoint':>12}  {'behind':>10}  {'oldest unapplied':>16}"]
     for p in status["projections"]:
         lines.append(
-            f"{p['name']:<12}{p['status']:<12}{p['checkpoint']:>12}{p['behind_positions']:>10}"
-            f"{p['behind_seconds']:>10.1f}"
+            f"{p['name']:<12}{p['status']:<12}{p['checkpoint']:>12}  {p['behind_positions']:>10}  "
+            f"{age(p['behind_seconds']):>16}"
         )
         halt = p.get("halt")
         if halt is not None:
@@ -72,3 +72,14 @@ def render_status(status: dict[str, Any]) -> str:
                 f"at {skip['skipped_at']}: {skip['reason']}"
             )
     return "\n".join(lines)
+
+
+def age(seconds: float) -> str:
+    """A duration as an operator reads it: 0 s, 4.2 s, 12 min, 3.5 h, 270 d."""
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds else "0 s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} d"
