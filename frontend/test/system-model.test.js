@@ -132,7 +132,9 @@ test('refusals of the admin actions in plain language, and when the page must be
   }
   assert.equal(pollErrorText({ status: 403, code: 'forbidden' }), 'This page is for administrators.');
   assert.equal(pollErrorText({ status: 0, code: 'network_error' }), 'The server cannot be reached.');
-  assert.equal(pollErrorText({ status: 503, code: 'not_ready' }), 'The server could not report its state.');
+  assert.equal(pollErrorText({ status: 500, code: 'internal_error' }), 'The server could not report its state.');
+  assert.equal(pollErrorText({ status: 503, code: 'auth_unavailable', message: 'the admin API needs a JWT key' }),
+    'The server could not report its state: the admin API needs a JWT key.');
 });
 
 test('a retry that meets the same failure says so; otherwise it says the retry started', () => {

@@ -179,6 +179,7 @@ export function retryOutcome(answer, position) {
 export function pollErrorText(err) {
   if (err && err.status === 403) return 'This page is for administrators.';
   if (!err || err.status === 0 || err.code === 'network_error') return 'The server cannot be reached.';
+  if (err.status === 503 && err.message) return `The server could not report its state: ${err.message}.`;
   if (err.status >= 500) return 'The server could not report its state.';
   return String(err.message || 'The state could not be loaded.');
 }
