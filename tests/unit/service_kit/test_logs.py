@@ -72,6 +72,7 @@ def restored_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     uvicorn_config = copy.deepcopy(LOGGING_CONFIG)
     yield
+    logging.captureWarnings(False)
     root.handlers[:] = handlers
     root.setLevel(level)
     LOGGING_CONFIG.clear()

@@ -125,6 +125,7 @@ def configure_logging(level: str, log_format: LogFormat = "json") -> None:
     worker) apply the same configuration instead of its own."""
     config = logging_config(level, log_format)
     logging.config.dictConfig(config)
+    logging.captureWarnings(True)  # Python's warnings (e.g. the debug key's) as log lines too
     try:
         from uvicorn.config import LOGGING_CONFIG
     except ImportError:  # pragma: no cover - every service has uvicorn
