@@ -158,5 +158,8 @@ export function renderSystem(root) {
     h('p', { class: 'muted' }, 'The relay, the consumer group and the projections that build the read models, as they are now.'),
     updated, announcer, first, body);
   poller.start();
-  return () => poller.stop();
+  return () => {
+    poller.stop();
+    for (const dialog of document.querySelectorAll('dialog.modal[open]')) dialog.close(); // the page is gone
+  };
 }
