@@ -153,7 +153,7 @@ async def system(request: Request, actor: Admin) -> dict[str, Any]:
     responses=documented(401, 403, 404, 409, 503, codes={**ERRORS, 409: {"not_halted": "not halted"}}),
 )
 async def retry(request: Request, name: str, actor: Admin) -> dict[str, Any]:
-    return await _acting(operations_of(request, name).retry())
+    return await _acting(operations_of(request, name).retry(actor.sub))
 
 
 @router.post(

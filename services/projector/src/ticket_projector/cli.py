@@ -77,7 +77,7 @@ async def _operate(settings: ProjectorSettings, args: argparse.Namespace) -> int
         if args.command == "status":
             _show(await operations.status(), args.json)
         elif args.command == "retry":
-            _show_projection("retry asked", await operations.retry())
+            _show_projection("retry asked", await operations.retry(default_actor()))
         elif args.command == "skip":
             actor = args.actor or default_actor()
             _show_projection("skipped", await operations.skip(args.position, args.reason.strip(), actor))

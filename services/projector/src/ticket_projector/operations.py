@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from .runtime import Runtime
 from .settings import ProjectorSettings
 
 __all__ = ["PROJECTION", "Local", "Operations", "Refused", "Transport", "connected", "default_actor", "for_runtime"]
+
+log = logging.getLogger("ticket_projector.operations")
 
 PROJECTION = "tickets"  # the one projection, by the name the admin API gives it
 SKIPS_SHOWN = 20
@@ -108,11 +111,13 @@ class Operations:
             "skipped": [s.model_dump(mode="json") for s in await self.log.skips(SKIPS_SHOWN)],
         }
 
-    async def retry(self) -> dict[str, Any]:
+    async def retry(self, actor: str | None = None) -> dict[str, Any]:
         """Forget the halt and try its event again (it halts again if the cause is still there)."""
         cleared = await self.log.clear_halt()
         if cleared is None and (self.local is None or self.local.halt() is None):
             raise Refused(409, "not_halted", "the projection is not halted: there is nothing to retry")
+        position = cleared.position if cleared is not None else None
+        log.warning("retry of the event at position %s asked by %s", position, actor or "an operator")
         if self.local is not None:
             await self.local.resume(retry=True)
         return await self.projection()
@@ -141,6 +146,7 @@ class Operations:
             raise Refused(
                 409, "position_mismatch", f"{exc}; reload and look again", halt_position=exc.halt.position
             ) from None
+        log.warning("event at position %d skipped by %s: %s", position, actor, reason)
         if self.local is not None:
             await self.local.resume(retry=False)
         return await self.projection()
@@ -148,6 +154,7 @@ class Operations:
     async def rebuild(self, actor: str | None) -> dict[str, Any]:
         """Start a rebuild in the background; 409 ``rebuild_running`` while one runs anywhere."""
         await self.rebuilder.start(actor)
+        log.warning("rebuild started by %s", actor or "an operator")
         return await self.projection()
 
     async def _halt(self, halt: Halt) -> dict[str, Any]:
