@@ -10,9 +10,13 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+import asyncpg
+from redis.exceptions import RedisError
+
 from ticket_eventstore.postgres import create_pool
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_service.logs import configure_logging
+from ticket_workflow.ports import StoreUnavailable
 
 from .console import ProgressBar, render_status
 from .operations import Refused, connected, default_actor
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as refused:
         print(f"ticket-projector {args.command}: {refused.message} ({refused.code})", file=sys.stderr)
         return 1
+    except (StoreUnavailable, OSError, asyncpg.PostgresError, RedisError) as exc:
+        print(f"ticket-projector {args.command}: cannot reach the database or Redis: {exc}", file=sys.stderr)
+        return 3
 
 
 def _run(settings: ProjectorSettings) -> int:
