@@ -97,7 +97,7 @@ class ProjectionLogContract:
 
 async def _next_halt(read_model: Any) -> int:
     """A halt one position after the checkpoint (as the projector records it)."""
-    position = await read_model.checkpoint() + 1
+    position = int(await read_model.checkpoint()) + 1
     halt = Halt(position=position, reason="r", event_type="Closeed", ticket_id="t1", halted_at=NOW)
     await read_model.record_halt(halt)
     return position

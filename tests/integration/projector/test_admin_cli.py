@@ -55,6 +55,7 @@ async def test_status_shows_a_halt_and_skip_from_the_cli_resumes_the_running_rep
     t, later = poisoned()
     stored = await harness.append([*t.events, *later.events])
     poison = stored[1]
+    assert poison.position is not None
     async with harness.running(supervise_seconds=0.2) as runtime:
         await harness.publish(stored)
         await eventually(lambda: _halted(runtime))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -48,7 +49,7 @@ async def projection(http: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def status_is(http: httpx.AsyncClient, status: str) -> bool:
-    return (await projection(http))["status"] == status
+    return bool((await projection(http))["status"] == status)
 
 
 def poisoned() -> tuple[Ticket, Ticket]:
@@ -227,7 +228,7 @@ async def test_refusals_name_what_is_wrong(harness: Harness) -> None:
         )
         assert (stale.status_code, stale.json()["code"]) == (409, "position_mismatch"), stale.text
         assert stale.json()["halt_position"] == stored[1].position
-        for body in (
+        bodies: list[Any] = [
             {"position": stored[1].position},
             {"position": stored[1].position, "reason": "no"},
             {"position": stored[1].position, "reason": "x" * 501},
@@ -235,7 +236,8 @@ async def test_refusals_name_what_is_wrong(harness: Harness) -> None:
             {"position": 0, "reason": "zero"},
             {"position": stored[1].position, "reason": "fine", "force": True},
             [],
-        ):
+        ]
+        for body in bodies:
             bad = await http.post("/api/admin/projections/tickets/skip", json=body)
             assert (bad.status_code, bad.json()["code"], bad.json()["success"]) == (422, "validation_error", False)
         garbage = await http.post("/api/admin/projections/tickets/skip", content=b"{nope")
@@ -252,7 +254,7 @@ async def test_a_rebuild_runs_in_the_background_with_progress_one_at_a_time(harn
         t.create()
         t.run("assign")
     stored = await harness.append([e for t in tickets for e in t.events])
-    last = stored[-1].position
+    last = stored[-1].position or 0
     async with harness.running() as runtime, console(harness, runtime) as http:
         await harness.publish(stored)
         await harness.projected(last)
@@ -298,7 +300,5 @@ async def _rebuild_state(http: httpx.AsyncClient, state: str) -> bool:
     return rebuild is not None and rebuild["state"] == state
 
 
-def _progress(state: str, done: int, total: int) -> RebuildProgress:
-    from datetime import UTC, datetime
-
-    return RebuildProgress(state=state, done=done, total=total, actor="elsewhere", started_at=datetime.now(UTC))  # type: ignore[arg-type]
+def _progress(state: Literal["running", "finished", "failed"], done: int, total: int) -> RebuildProgress:
+    return RebuildProgress(state=state, done=done, total=total, actor="elsewhere", started_at=datetime.now(UTC))

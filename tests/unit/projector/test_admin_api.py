@@ -45,7 +45,7 @@ def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
         (method, re.sub(r"\{name\}", "tickets", route.path))
         for route in _flat(app.routes)
         if isinstance(route, APIRoute) and route.path.startswith("/api/admin")
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
     documented = {p for p in app.openapi()["paths"] if p.startswith("/api/admin")}
     assert {re.sub(r"\{name\}", "tickets", p) for p in documented} == {path for _, path in found}
