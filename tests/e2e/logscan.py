@@ -2,10 +2,11 @@
 
 While the e2e tests run, :class:`LogScan` watches:
 
-- every service process a test starts (``ticket-command-api``, ``ticket-projector``, ``ticket-query-api``,
-  ``python -m ticket_embedded``, ``deploy/stack.py``): the file its output goes to, and the secrets of its
-  environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``, ``*WEBHOOK*``, ``*PRIVATE*``,
-  ``*API_KEY*`` variable; the password of every URL, e.g. ``DATABASE_URL``);
+- every service process a test starts with its output going to a file (``ticket-command-api``,
+  ``ticket-projector``, ``ticket-query-api``, ``python -m ticket_embedded``, ``deploy/stack.py``): that file, and
+  the secrets of its environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``,
+  ``*WEBHOOK*``, ``*PRIVATE*``, ``*API_KEY*`` variable; the password of every URL, e.g. ``DATABASE_URL``; not the
+  deploy files' public placeholders);
 - every token this process signs (``jwt.encode``), and every ``Authorization`` and ``Idempotency-Key`` header it
   sends with httpx.
 
@@ -28,6 +29,7 @@ JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK|PRIVATE|API_KEY", re.IGNORECASE)
 SERVICES = ("ticket-command-api", "ticket-projector", "ticket-query-api", "ticket_embedded", "ticket-embedded")
+PLACEHOLDER = re.compile(r"change-me|replace-me", re.IGNORECASE)
 SHORTEST = 8  # shorter values (``x``, ``postgres``-like words) would match ordinary text
 
 
@@ -47,9 +49,12 @@ class LogScan:
         if not any(name in command for name in SERVICES) and "stack.py" not in command:
             return
         name = getattr(stdout, "name", None)
-        if isinstance(name, str) and os.path.isfile(name):
-            self.logs.add(Path(name))
+        if not (isinstance(name, str) and os.path.isfile(name)):
+            return  # output a test reads itself (a pipe): not a log this scan reads
+        self.logs.add(Path(name))
         for key, value in (env or {}).items():
+            if PLACEHOLDER.search(value):
+                continue  # the refused placeholders of the deploy files are public text, not secrets
             if SECRET_NAMES.search(key) and "PUBLIC" not in key.upper():
                 self.register(value, f"${key}")
             if "://" in value:
