@@ -98,22 +98,23 @@ async def test_the_relay_behind_in_seconds_is_the_age_of_the_oldest_unpublished_
 
 async def test_a_pool_counts_the_acquires_waiting_for_a_connection(migrated_url: str) -> None:
     pool = await create_pool(migrated_url, min_size=1, max_size=1, name="metrics_probe")
+    held = await pool.acquire()
+    waiter = asyncio.create_task(pool.fetchval("SELECT 1"))
     try:
-        held = await pool.acquire()
-        waiter = asyncio.create_task(pool.fetchval("SELECT 1"))
 
         async def waiting(count: int) -> bool:
             probe = next(s for s in pool_stats() if s.name == "metrics_probe")
             return (probe.in_use, probe.waiting) == (1, count)
 
-        await eventually(lambda: waiting(1), what="the second acquire to wait")
+        await eventually(lambda: waiting(1), within=10, what="the second acquire to wait")
         await pool.release(held)
         assert await waiter == 1
-        await eventually(lambda: _settled(pool), what="the served acquire to give its connection back")
+        await eventually(lambda: _settled(pool), within=10, what="the served acquire to give its connection back")
         probe = next(s for s in pool_stats() if s.name == "metrics_probe")
         assert (probe.size, probe.max_size, probe.in_use, probe.waiting) == (1, 1, 0, 0)
     finally:
-        await pool.close()
+        waiter.cancel()
+        pool.terminate()  # never waits for a connection a failed test left lent out
     assert all(s.name != "metrics_probe" for s in pool_stats())  # a closed pool is not reported
 
 
