@@ -1,5 +1,7 @@
 """The command API's metrics move as commands are answered: ``ticket_commands_total`` by command and outcome,
-``ticket_events_appended_total`` by the events written (a replay writes none)."""
+``ticket_events_appended_total`` by the events written (a replay writes none), ``ticket_append_events`` per append;
+the relay's gauges are read from its status (a standby reports no lag), and a store the host opened has no relay,
+group commit or pool metrics."""
 
 from __future__ import annotations
 
