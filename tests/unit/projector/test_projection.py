@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from tests.support.scenarios import Ticket, busy_day
 from ticket_readmodel.mapping import canonical
-from ticket_readmodel.projection import Change, ProjectionError, bucket_of, project
+from ticket_readmodel.projection import Change, ProjectionError, bucket_of, project, project_all
 from ticket_readmodel.read_model import buckets_to_read, per_day, time_zone
-from ticket_workflow import CREATED, TicketState, fold
+from ticket_workflow import CREATED, Event, EventMetadata, TicketState, fold
+from ticket_workflow.streams import SLA_POLICY_STREAM
 
 
 def run(events: list) -> tuple[TicketState | None, list[Change]]:
@@ -156,3 +157,25 @@ def test_quarter_hours_fold_into_the_days_of_any_zone(
     folded = per_day(newest_first, days=days, zone=time_zone(zone))
     direct = Counter(m.astimezone(ZoneInfo(zone)).date() for m in moments)
     assert [(d.day, d.created) for d in folded] == sorted(direct.items())[-days:]
+
+
+def test_events_of_system_streams_pass_by_the_tickets_and_are_handed_on() -> None:
+    """A ``$`` stream is not a ticket: its events touch no ticket row and halt nothing; the batch keeps them."""
+    t = Ticket(requester="alice")
+    created = t.create(subject="VPN")
+    policy = Event(
+        id="p-1",
+        stream_id=SLA_POLICY_STREAM,
+        type="ServiceLevelPolicySet",
+        version=1,
+        timestamp=created.timestamp,
+        data={},
+        metadata=EventMetadata(actor="root"),
+        position=(created.position or 0) + 1,
+    )
+    states: dict[str, TicketState] = {}
+    effects = project_all([created, policy], states)
+    assert list(states) == [t.ticket_id]
+    assert [e.id for e in effects.events] == [created.id]
+    assert effects.system == [policy]
+    assert effects.position == policy.position

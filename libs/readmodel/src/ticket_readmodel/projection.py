@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ticket_workflow import CREATED, EFFECTS, TRANSITION_BY_EVENT, Event, EventMetadata, TicketState, evolve
+from ticket_workflow.streams import is_system_stream
 from ticket_workflow.visibility import sees_everything
 
 
@@ -160,6 +161,7 @@ class Effects:
     buckets: dict[datetime, list[int]] = field(default_factory=dict)  # quarter hour -> [created, resolved]
     places: dict[str, int] = field(default_factory=dict)  # place -> delta of the number of tickets in it
     people: dict[str, Seen] = field(default_factory=dict)  # staff actor -> what these events add
+    system: list[Event] = field(default_factory=list)  # events of system streams (``ticket_workflow.streams``)
     position: int = 0  # of the last event
 
     def add(self, event: Event, before: TicketState | None, after: TicketState) -> None:
@@ -221,6 +223,10 @@ def project_all(events: Iterable[Event], states: dict[str, TicketState]) -> Effe
     """
     effects = Effects()
     for event in events:
+        if is_system_stream(event.stream_id):
+            effects.system.append(event)
+            effects.position = event.position or effects.position
+            continue
         before = states.get(event.stream_id)
         after = advance(event, before)
         states[event.stream_id] = after
