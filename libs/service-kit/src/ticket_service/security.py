@@ -18,9 +18,10 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ticket_workflow import Actor
+from ticket_workflow import SUPPORT_TICKET, Actor, effective_roles
 
 from .auth import AuthError, TokenVerifier, Verified, bearer_token
+from .errors import ApiError
 
 bearer = HTTPBearer(auto_error=False, description="JWT with claims `sub`, `roles` (list) and `exp`.")
 
@@ -76,3 +77,16 @@ async def stream_caller(
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 StreamCaller = Annotated[Verified, Depends(stream_caller)]
+
+ADMIN = "admin"
+
+
+async def admin_actor(actor: CurrentActor) -> Actor:
+    """The caller, if an admin (the role itself, not one it inherits): 403 ``forbidden`` for any other role."""
+    if ADMIN not in effective_roles(SUPPORT_TICKET, actor.roles):
+        raise ApiError(403, "forbidden", "this is for admins only")
+    return actor
+
+
+AdminActor = Annotated[Actor, Depends(admin_actor)]
+"""Every admin-only route declares ``actor: AdminActor`` (the operator's console, policies, webhooks, erasure)."""

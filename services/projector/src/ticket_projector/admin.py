@@ -5,7 +5,7 @@ projector service and the embedded app answer alike."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -14,15 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ticket_readmodel.operations import RebuildProgress, Skip
 from ticket_service.auth import TokenVerifier
 from ticket_service.errors import ApiError, documented
-from ticket_service.security import CurrentActor, use_verifier
-from ticket_workflow import SUPPORT_TICKET, Actor, effective_roles
+from ticket_service.security import AdminActor, use_verifier
 
 from .inprocess import InProcessProjection
 from .operations import PROJECTION, Operations, Refused, for_runtime
 from .runtime import Runtime
 
 PREFIX = "/api/admin"
-ADMIN = "admin"
 
 
 class HaltView(BaseModel):
@@ -94,16 +92,6 @@ def _configured(request: Request) -> None:
         )
 
 
-async def admin_actor(actor: CurrentActor) -> Actor:
-    """The caller, if an admin: 403 ``forbidden`` for any other role."""
-    if ADMIN not in effective_roles(SUPPORT_TICKET, actor.roles):
-        raise ApiError(403, "forbidden", "the operator's console is for admins only")
-    return actor
-
-
-Admin = Annotated[Actor, Depends(admin_actor)]
-
-
 def _known(name: str) -> None:
     if name != PROJECTION:
         raise ApiError(404, "not_found", f"no projection named {name!r} (there is {PROJECTION!r})")
@@ -130,7 +118,7 @@ async def _acting(work: Any) -> dict[str, Any]:
 
 ERRORS = {
     401: {"missing_token": "missing bearer token"},
-    403: {"forbidden": "the operator's console is for admins only"},
+    403: {"forbidden": "this is for admins only"},
 }
 router = APIRouter(prefix=PREFIX, tags=["admin"], dependencies=[Depends(_configured)])
 
@@ -141,7 +129,7 @@ router = APIRouter(prefix=PREFIX, tags=["admin"], dependencies=[Depends(_configu
     summary="The relay, the consumer group and each projection: positions, lag, halts, rebuilds, skips",
     responses=documented(401, 403, 503, codes=ERRORS),
 )
-async def system(request: Request, actor: Admin) -> dict[str, Any]:
+async def system(request: Request, actor: AdminActor) -> dict[str, Any]:
     return await operations_of(request).status()
 
 
@@ -152,7 +140,7 @@ async def system(request: Request, actor: Admin) -> dict[str, Any]:
     summary="Try the event the projection halted on again (after fixing its cause); it halts again if it fails",
     responses=documented(401, 403, 404, 409, 503, codes={**ERRORS, 409: {"not_halted": "not halted"}}),
 )
-async def retry(request: Request, name: str, actor: Admin) -> dict[str, Any]:
+async def retry(request: Request, name: str, actor: AdminActor) -> dict[str, Any]:
     return await _acting(operations_of(request, name).retry(actor.sub))
 
 
@@ -184,7 +172,7 @@ async def retry(request: Request, name: str, actor: Admin) -> dict[str, Any]:
         }
     },
 )
-async def skip(request: Request, name: str, actor: Admin) -> dict[str, Any]:
+async def skip(request: Request, name: str, actor: AdminActor) -> dict[str, Any]:
     _known(name)
     body = await _skip_request(request)
     return await _acting(operations_of(request).skip(body.position, body.reason, actor.sub))
@@ -197,7 +185,7 @@ async def skip(request: Request, name: str, actor: Admin) -> dict[str, Any]:
     summary="Rebuild the projection from the event store in the background; its progress shows in the status",
     responses=documented(401, 403, 404, 409, 503, codes={**ERRORS, 409: {"rebuild_running": "already running"}}),
 )
-async def rebuild(request: Request, name: str, actor: Admin) -> dict[str, Any]:
+async def rebuild(request: Request, name: str, actor: AdminActor) -> dict[str, Any]:
     return await _acting(operations_of(request, name).rebuild(actor.sub))
 
 
