@@ -17,7 +17,7 @@ from .queries import Queries
 from .read_model import Halt
 
 RebuildState = Literal["running", "finished", "failed"]
-KEPT_TABLES = ("skipped", "rebuild")  # what a rebuild copies into the read model it swaps in
+KEPT_TABLES = ("skipped", "rebuild", "sla_alerts")  # what a rebuild copies into the read model it swaps in
 
 
 class Skip(BaseModel):

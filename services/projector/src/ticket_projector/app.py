@@ -21,10 +21,12 @@ from ticket_service import tracing
 from ticket_service.auth import TokenVerifier, require_key
 from ticket_service.shell import NotReady, ReadinessCheck, add_checks, add_lifespan, create_shell
 
-from . import admin, metrics
+from . import admin, metrics, sla_metrics
 from .projector import ProjectionObserver
 from .runtime import Runtime
 from .settings import ProjectorSettings
+from .sla_stream import PostgresSlaTimer
+from .sla_timer import SlaTimer, WakeOnApply
 from .telemetry import ProjectionTelemetry
 
 
@@ -50,13 +52,16 @@ class Parts:
 
     runtime: Projection
     verifier: TokenVerifier | None = None  # of the admin routes; None: the host app's (the embedded app's)
+    sla: PostgresSlaTimer | None = None  # the replicas' service-level timer (an in-process projection runs its own)
 
 
 def build_parts(settings: ProjectorSettings) -> Parts:
     """Without a JWT key (and without DEBUG) the admin routes answer 503: the projector still projects."""
     configured = settings.auth.configured or settings.debug
     return Parts(
-        Runtime(settings), TokenVerifier(require_key(settings.auth, debug=settings.debug)) if configured else None
+        Runtime(settings),
+        TokenVerifier(require_key(settings.auth, debug=settings.debug)) if configured else None,
+        PostgresSlaTimer(settings) if settings.sla_timer_enabled else None,
     )
 
 
@@ -76,8 +81,12 @@ def install(app: FastAPI, parts: Parts) -> None:
         projection = runtime()
         await projection.start()
         try:
+            if parts.sla is not None:
+                await parts.sla.start()
             yield
         finally:
+            if parts.sla is not None:
+                await parts.sla.stop()
             await projection.stop()
 
     async def check() -> Any:
@@ -94,6 +103,10 @@ def install(app: FastAPI, parts: Parts) -> None:
     add_checks(app, [ReadinessCheck("projection", check, headline=True, dead=dead)])
     admin.install(app, parts.verifier)
     metrics.install(app, parts.runtime)
+    timer: SlaTimer | None = parts.sla.timer if parts.sla else getattr(parts.runtime, "sla_timer", None)
+    if timer is not None:
+        parts.runtime.observers.append(WakeOnApply(timer))
+        sla_metrics.install(app, timer)
 
 
 def create_app(settings: ProjectorSettings | None = None) -> FastAPI:

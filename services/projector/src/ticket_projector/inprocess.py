@@ -37,6 +37,7 @@ from .operations import Operations
 from .projector import ProjectionHalted, ProjectionObserver, Projector
 from .readiness import halted_body
 from .rebuilds import OnProgress, Refused, forget, running_refusal, shown_progress
+from .sla_timer import SlaTimer, alert_log_of, horizon_of
 
 log = logging.getLogger("ticket_projector")
 REPLAY_PAGE = 2000  # positions replayed between two records of a rebuild's progress
@@ -57,6 +58,7 @@ class InProcessProjection:
         self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
         self.rebuilding = False
         self._rebuilder: InPlaceRebuilder | None = None
+        self.sla_timer = SlaTimer()  # raises service-level alerts into the read model (no election: one process)
 
     async def start(self) -> None:
         read_model, self._store = self._opened()
@@ -67,8 +69,11 @@ class InProcessProjection:
         with contextlib.suppress(ProjectionHalted):
             await self._projector.catch_up()
         self._on_projected(await read_model.checkpoint())
+        if (alerts := alert_log_of(read_model)) is not None:
+            self.sla_timer.start(alerts, horizon=horizon_of(read_model, self._store))
 
     async def stop(self) -> None:
+        await self.sla_timer.stop()
         if self._rebuilder is not None:
             await self._rebuilder.stop()
         self._projector = self._store = None

@@ -40,6 +40,9 @@ class ProjectorSettings(BaseSettings):
     supervise_seconds: float = Field(
         5.0, gt=0, description="Between supervisor rounds: resubscribe, catch up a stalled lag, claim, resume."
     )
+    sla_timer_enabled: bool = Field(True, description="Run the service-level timer (one replica raises alerts).")
+    sla_timer_seconds: float = Field(1.0, gt=0, description="Between the timer's rounds: the most an alert is late.")
+    sla_alert_stream: str = Field("support-ticket.sla-alerts", description="Redis stream of service-level alerts.")
 
     debug: bool = Field(False, description="Without a JWT key, verify admin tokens with the development secret.")
     auth: AuthSettings = Field(

@@ -13,10 +13,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import asyncpg
-
-from .settings import RelayStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +23,12 @@ LIVENESS_TIMEOUT = 5.0  # seconds the leader waits for its lock connection to an
 PG_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
+
+
+class Reporting(Protocol):
+    """Where a campaign's last failure is shown (the relay's status, or any other single-active task's)."""
+
+    last_error: str | None
 
 
 class LeadershipLost(Exception):
@@ -40,10 +45,20 @@ def lock_session(dsn: str, idle_timeout: float) -> Connect:
 
 
 class Election:
-    """Campaigns for ``lock_key`` until this replica holds it; then proves, on demand, that it still does."""
+    """Campaigns for ``lock_key`` until this replica holds it; then proves, on demand, that it still does.
 
-    def __init__(self, connect: Connect, lock_key: int, interval: float, status: RelayStatus) -> None:
+    ``taken`` is the line logged when the lock is taken (another single-active task names itself there)."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        lock_key: int,
+        interval: float,
+        status: Reporting,
+        taken: str = "relay: this replica is now the publisher",
+    ) -> None:
         self.connect, self.lock_key, self.interval, self.status = connect, lock_key, interval, status
+        self.taken = taken
 
     async def campaign(self) -> asyncpg.Connection:
         """The connection holding the lock, once taken; tries every ``interval`` seconds, never gives up."""
@@ -53,7 +68,7 @@ class Election:
                 if conn is None or conn.is_closed():
                     conn = await self.connect()
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
-                    log.info("relay: this replica is now the publisher")
+                    log.info(self.taken)
                     return conn
             except Exception as exc:  # any failure to connect or ask: try again, never end the task
                 self.status.last_error = f"election: {exc!r}"
