@@ -29,15 +29,13 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ticket_eventstore.relay.election import Election, LeadershipLost, close, still_holding
+from ticket_readmodel.alert_logs import alert_log_of
 from ticket_readmodel.alerts import Alert, AlertLog
-from ticket_readmodel.alerts_postgres import PostgresAlertLog
-from ticket_readmodel.alerts_sqlite import SqliteAlertLog
-from ticket_readmodel.postgres import PostgresReadModel
-from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_workflow import Event
 
 from .projector import ProjectionObserver
 
+__all__ = ["AlertObserver", "AlertSink", "SlaTimer", "WakeOnApply", "alert_log_of", "horizon_of"]
 log = logging.getLogger("ticket_projector.sla")
 
 SLA_TIMER_LOCK = 0x5EED_0005  # the PostgreSQL advisory lock whose holder raises the alerts
@@ -54,15 +52,6 @@ def timer_seconds() -> float:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def alert_log_of(read_model: object) -> AlertLog | None:
-    """The alerts of a read model of ours (None for any other: no timer runs on it)."""
-    if isinstance(read_model, SqliteReadModel):
-        return SqliteAlertLog.of(read_model)
-    if isinstance(read_model, PostgresReadModel):
-        return PostgresAlertLog.of(read_model)
-    return None
 
 
 class Checkpointed(Protocol):
