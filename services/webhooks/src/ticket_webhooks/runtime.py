@@ -1,0 +1,247 @@
+"""The running dispatcher: its connections, the Redis consumer group ``WEBHOOKS_GROUP`` on the events stream and
+on the service-level alerts stream, and the delivery worker.
+
+The events stream only wakes the dispatcher: the events themselves are read from the event store after the
+checkpoint, so a trimmed or lost entry loses nothing, and the store is read again every ``WEBHOOKS_POLL_SECONDS``
+anyway. An alert exists only on its stream, so its entry is acknowledged after its deliveries are committed; on
+start this consumer's unacknowledged entries are read again (``0``), and those dead consumers left are claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from ticket_eventstore import stream
+from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
+from ticket_migrations.postgres import apply
+from ticket_workflow.ports import StoreUnavailable
+
+from .dispatcher import TRANSIENT, Dispatcher
+from .endpoints import Endpoints
+from .migrations import WEBHOOKS, webhooks_migrations
+from .queue import Policy, Queue
+from .sealing import Sealer
+from .sender import Sender
+from .settings import WebhooksSettings
+
+log = logging.getLogger("ticket_webhooks")
+CLAIM_EVERY_ROUNDS = 30  # entries dead replicas left pending are claimed every this many rounds
+TIMEOUTS = DatabaseTimeouts(statement=30, lock=10, idle_in_transaction=10, command=60, acquire=10)
+
+
+class Runtime:
+    """Built from settings without connecting; :meth:`start` connects and starts the consumer and the worker."""
+
+    def __init__(self, settings: WebhooksSettings, sealer: Sealer) -> None:
+        self.settings = settings
+        self.sealer = sealer
+        self.pools: list[asyncpg.Pool] = []
+        self._dispatcher: Dispatcher | None = None
+        self._endpoints: Endpoints | None = None
+        self._store: PostgresEventStore | None = None
+        self.redis: aioredis.Redis | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.consumer_error: str | None = None
+        self._rounds = 0
+        self.observers: list[Any] = []  # handed to the dispatcher when it starts
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            raise StoreUnavailable("the webhook dispatcher has not started")
+        return self._dispatcher
+
+    @property
+    def endpoints(self) -> Endpoints:
+        if self._endpoints is None:
+            raise StoreUnavailable("the webhook dispatcher has not started")
+        return self._endpoints
+
+    @property
+    def store(self) -> PostgresEventStore:
+        if self._store is None:
+            raise StoreUnavailable("the webhook dispatcher has not started")
+        return self._store
+
+    async def start(self) -> None:
+        s = self.settings
+        pool = await create_pool(
+            s.database_url, max_size=s.webhooks_concurrency + 4, timeouts=TIMEOUTS, name="webhooks"
+        )
+        store_pool = (
+            pool
+            if s.store_url == s.database_url
+            else await create_pool(s.store_url, max_size=4, timeouts=TIMEOUTS, name="event_store")
+        )
+        self.pools = list({id(p): p for p in (pool, store_pool)}.values())
+        self._store = PostgresEventStore(store_pool)
+        self._endpoints = Endpoints(pool)
+        sender = Sender(
+            timeout=s.webhooks_timeout_seconds,
+            allow_private=s.webhooks_allow_private,
+            allowed_hosts=s.webhooks_allowed_hosts,
+        )
+        self._dispatcher = Dispatcher(
+            Queue(pool),
+            self._store,
+            self.sealer,
+            sender,
+            schedule=s.webhooks_retry_schedule,
+            policy=Policy(s.webhooks_disable_after_failures, s.webhooks_disable_after_hours),
+            concurrency=s.webhooks_concurrency,
+            poll_seconds=s.webhooks_poll_seconds,
+            batch_size=s.batch_size,
+        )
+        self._dispatcher.observers = self.observers
+        self.redis = aioredis.from_url(s.redis_url)
+        self._tasks = [
+            asyncio.create_task(self._consume(), name="webhooks-consumer"),
+            asyncio.create_task(self._work(), name="webhooks-worker"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._dispatcher is not None:
+            await self._dispatcher.sender.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        for pool in self.pools:
+            await pool.close()
+
+    def ended(self) -> bool:
+        return any(task.done() for task in self._tasks)
+
+    async def _work(self) -> None:
+        await self._until_migrated()
+        await self.dispatcher.run()
+
+    async def _until_migrated(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with self.pools[0].acquire() as conn:
+                    await apply(conn, WEBHOOKS, webhooks_migrations())
+                return
+            except TRANSIENT as exc:
+                log.warning("migrating the webhooks schema failed, trying again: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _consume(self) -> None:
+        """Groups, a catch-up from the store, this consumer's pending entries, then new ones; every error retried."""
+        await self._until_migrated()
+        delay, pending = 0.1, True
+        while True:
+            try:
+                if pending:
+                    await self._groups()
+                    await self.dispatcher.catch_up()
+                pending = await self._round(pending)
+                self.consumer_error, delay = None, 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.consumer_error = f"{type(exc).__name__}: {exc}"
+                pending = pending or (isinstance(exc, ResponseError) and "NOGROUP" in str(exc))
+                log.warning(
+                    "consuming failed, trying again in %.1fs: %s",
+                    delay,
+                    self.consumer_error,
+                    exc_info=not isinstance(exc, (*TRANSIENT, ResponseError)),
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _groups(self) -> None:
+        assert self.redis is not None
+        s = self.settings
+        for name, start in ((s.event_stream, "$"), (s.sla_alert_stream, "0")):
+            try:
+                await self.redis.xgroup_create(name, s.webhooks_group, id=start, mkstream=True)
+                log.info("created consumer group %s on %s at %s", s.webhooks_group, name, start)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def _round(self, pending: bool) -> bool:
+        """One read of both streams (this consumer's pending entries when ``pending``), handled and acknowledged;
+        then the store is read after the checkpoint (the events stream may have lost entries). Returns whether
+        pending entries may be left."""
+        assert self.redis is not None
+        s = self.settings
+        start = "0" if pending else ">"
+        block = None if pending else int(s.webhooks_poll_seconds * 1000)
+        reply: Any = await self.redis.xreadgroup(
+            s.webhooks_group,
+            s.consumer_name,
+            {s.event_stream: start, s.sla_alert_stream: start},
+            count=s.batch_size,
+            block=block,
+        )
+        read = _by_stream(reply)
+        await self._handle(read)
+        self._rounds += 1
+        if pending or self._rounds % CLAIM_EVERY_ROUNDS == 0:
+            for name in (s.event_stream, s.sla_alert_stream):
+                claimed: Any = await self.redis.xautoclaim(
+                    name, s.webhooks_group, s.consumer_name, s.claim_idle_ms, start_id="0-0", count=s.batch_size
+                )
+                await self._handle({name: list(claimed[1])})
+        await self.dispatcher.catch_up()
+        return pending and any(len(entries) >= s.batch_size for entries in read.values())
+
+    async def _handle(self, entries: dict[str, list[tuple[Any, Any]]]) -> None:
+        assert self.redis is not None
+        s = self.settings
+        events = entries.get(s.event_stream, [])
+        if events:
+            await self.dispatcher.catch_up(until=max(stream.position_of(entry_id) for entry_id, _ in events))
+            await self.redis.xack(s.event_stream, s.webhooks_group, *(entry_id for entry_id, _ in events))
+        alerts = entries.get(s.sla_alert_stream, [])
+        for entry_id, fields in alerts:
+            if fields:
+                text = {_str(k): _str(v) for k, v in fields.items()}
+                if await self.dispatcher.queue.ingest_alert(_str(entry_id), text):
+                    self.dispatcher.wake()
+            await self.redis.xack(s.sla_alert_stream, s.webhooks_group, entry_id)
+
+    async def readiness(self) -> dict[str, Any]:
+        checkpoint = await self.dispatcher.queue.checkpoint()
+        last = await self.store.last_position()
+        body = {
+            "checkpoint": checkpoint or 0,
+            "last_position": last,
+            "lag": max(0, last - (checkpoint or 0)),
+            "open_deliveries": await self.dispatcher.queue.open_count(),
+        }
+        error = self.consumer_error or self.dispatcher.last_error
+        if error is not None:
+            raise RuntimeError(error)
+        return body
+
+
+def _by_stream(reply: Any) -> dict[str, list[tuple[Any, Any]]]:
+    """XREADGROUP's reply by stream name (RESP2 list or RESP3 map)."""
+    if not reply:
+        return {}
+    pairs = reply.items() if isinstance(reply, dict) else reply
+    out: dict[str, list[tuple[Any, Any]]] = {}
+    for name, value in pairs:
+        entries = value[0] if isinstance(reply, dict) else value
+        out[_str(name)] = list(entries)
+    return out
+
+
+def _str(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
