@@ -216,6 +216,55 @@ export function adminAction(name, action, body) {
   return request('POST', `/api/admin/projections/${encodeURIComponent(name)}/${action}`, { body, retries: 0 });
 }
 
+// ---- service levels, webhooks, personal data (the admin role; the policy is read by all staff) ---------------
+
+/** GET /api/sla/policy -> {version (0: none yet), policy|null, updated_at, updated_by}. */
+export function getSlaPolicy(opts) {
+  return request('GET', '/api/sla/policy', opts);
+}
+
+/** PUT /api/sla/policy: the whole policy with the expected_version it was edited from; sent once. */
+export async function putSlaPolicy(body) {
+  const answer = await request('PUT', '/api/sla/policy', { body, retries: 0 });
+  if (answer && answer.position !== undefined) notePosition(answer.position);
+  return answer;
+}
+
+const hooks = (path = '') => `/api/webhooks/endpoints${path}`;
+const hookId = (id) => `/${encodeURIComponent(id)}`;
+
+export function listWebhooks(opts) {
+  return request('GET', hooks(), { ...opts, readYourWrites: false });
+}
+/** POST -> {endpoint, secret}: the secret is only in this answer. */
+export function createWebhook(body) {
+  return request('POST', hooks(), { body, retries: 0 });
+}
+export function updateWebhook(id, patch) {
+  return request('PATCH', hooks(hookId(id)), { body: patch, retries: 0 });
+}
+export function deleteWebhook(id) {
+  return request('DELETE', hooks(hookId(id)), { retries: 0 });
+}
+export function webhookDeliveries(id, limit = 50, opts) {
+  return request('GET', hooks(`${hookId(id)}/deliveries${query({ limit })}`), { ...opts, readYourWrites: false });
+}
+export function redeliverWebhook(id, fromPosition) {
+  return request('POST', hooks(`${hookId(id)}/redeliver`), { body: { from_position: fromPosition }, retries: 0 });
+}
+
+const subject = (id, what) => `/api/privacy/subjects/${encodeURIComponent(id)}/${what}`;
+/** GET .../export: everything held about a person, decrypted. */
+export function exportSubject(id) {
+  return request('GET', subject(id, 'export'), { readYourWrites: false });
+}
+/** POST .../erase {reason}: destroys the person's key; idempotent. */
+export async function eraseSubject(id, reason) {
+  const answer = await request('POST', subject(id, 'erase'), { body: { reason }, retries: 0 });
+  if (answer && answer.position !== undefined) notePosition(answer.position);
+  return answer;
+}
+
 /** URL for EventSource, which cannot send headers: the token travels as ?access_token=. */
 export function streamUrl() {
   return apiUrl(`/api/stream${query({ access_token: token })}`);

@@ -12,11 +12,14 @@ import * as unread from './unread.js';
 import { errorBox, focusTitle, loading, pageTitle } from './ui.js';
 import { renderNewTicket } from './views/newticket.js';
 import { renderPortal } from './views/portal.js';
+import { renderPrivacy } from './views/privacy.js';
 import { renderQueue } from './views/queue.js';
 import { renderSignIn } from './views/signin.js';
+import { renderSla } from './views/sla.js';
 import { renderStats } from './views/stats.js';
 import { renderSystem } from './views/system.js';
 import { renderTicket } from './views/ticket.js';
+import { renderWebhooks } from './views/webhooks.js';
 import { renderWorkflow } from './views/workflow.js';
 
 const main = document.getElementById('main');
@@ -42,7 +45,9 @@ function navLinks() {
   const links = [['/queue', null, 'Queue'], ['/queue', { assignee: 'me' }, 'Assigned to me']];
   if (auth.hasRole('supervisor')) links.push(['/queue', { place: 'escalated' }, 'Escalated']);
   links.push(['/new', null, 'New ticket'], ['/stats', null, 'Stats'], ['/workflow', null, 'Workflow']);
-  if (auth.hasRole('admin')) links.push(['/system', null, 'System']);
+  if (auth.hasRole('admin')) {
+    links.push(['/system', null, 'System'], ['/sla', null, 'Service levels'], ['/webhooks', null, 'Webhooks'], ['/privacy', null, 'Privacy']);
+  }
   return links;
 }
 
@@ -183,6 +188,13 @@ router.route('/workflow', withSchema(renderWorkflow, 'Workflow'));
 router.route('/stats', withSchema(renderStats, 'Stats'));
 router.route('/system', () => {
   const cleanup = renderSystem(main);
+  focusTitle();
+  return cleanup;
+});
+router.route('/sla', withSchema(renderSla, 'Service levels'));
+router.route('/webhooks', withSchema(renderWebhooks, 'Webhooks'));
+router.route('/privacy', () => {
+  const cleanup = renderPrivacy(main);
   focusTitle();
   return cleanup;
 });

@@ -57,10 +57,22 @@ export function focusTitle() {
 // ---- times ------------------------------------------------------------------------------------------------
 
 let clockTimer = null;
+let clockAt = Infinity; // when the planned tick runs
+const hands = new Set(); // other things the clock keeps fresh: fn(now) redraws, returns ms until its next change
+
+/** Plan the next tick in `delay` ms unless one is planned sooner. */
+function plan(delay) {
+  const at = Date.now() + delay;
+  if (clockTimer !== null && clockAt <= at) return;
+  clearTimeout(clockTimer);
+  clockAt = at;
+  clockTimer = setTimeout(tick, Math.max(0, delay));
+}
 
 /** Re-read every relative time on the page (each <time data-relative> carries its ISO time) and plan the next. */
 function tick() {
   clockTimer = null;
+  clockAt = Infinity;
   const now = Date.now();
   let next = Infinity;
   for (const el of document.querySelectorAll('time[data-relative]')) {
@@ -68,12 +80,21 @@ function tick() {
     if (el.textContent !== text) el.textContent = text;
     next = Math.min(next, refreshDelay(el.dateTime, now));
   }
-  if (Number.isFinite(next)) clockTimer = setTimeout(tick, next);
+  for (const hand of hands) next = Math.min(next, hand(now));
+  if (Number.isFinite(next)) plan(next);
 }
 
-/** Make sure the page's one clock runs (it stops by itself when no relative time is left on the page). */
-export function startClock() {
-  if (clockTimer === null) clockTimer = setTimeout(tick, 15_000);
+/** Make sure the page's one clock runs (it stops by itself when nothing on the page needs it), within `delay` ms. */
+export function startClock(delay = 15_000) {
+  plan(delay);
+}
+
+/**
+ * Add a hand to the page's one clock: `hand(now)` redraws what it owns and returns the ms until it next needs to
+ * (Infinity when nothing of it is on the page). Added once; startClock(ms) wakes the clock sooner.
+ */
+export function addClockHand(hand) {
+  hands.add(hand);
 }
 
 /**

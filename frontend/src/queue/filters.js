@@ -1,10 +1,11 @@
 // The queue's controls: the search box (searching as you type, after a short pause), the filters (place,
-// priority, assignee, sort, "Assigned to me", table or board) and, on phones, the button that folds them.
+// priority, deadline status, assignee, sort, "Assigned to me", table or board) and, on phones, the button that folds them.
 // Every change is handed to onChange(patch); sync() shows the state after it.
 
 import { coalesce } from '../coalesce.js';
 import { h } from '../dom.js';
 import { humanize } from '../format.js';
+import { SLA_FILTERS } from '../sla/clock.js';
 import { foldLabel, isFolded } from './fold.js';
 import { SORTS } from './query.js';
 
@@ -50,6 +51,7 @@ export function createFilters({ q, places, priorities, onChange }) {
   const filters = h('form', { id: 'queue-filters', class: 'filters', 'aria-label': 'Filter tickets', onsubmit: (e) => e.preventDefault() },
     select('filter-place', 'Place', 'place', [['', 'All places'], ...places.map((p) => [p, humanize(p)])], q.place),
     select('filter-priority', 'Priority', 'priority', [['', 'Any priority'], ...priorities.map((p) => [p, humanize(p)])], q.priority),
+    select('filter-sla', 'Deadline', 'sla', SLA_FILTERS, q.sla),
     h('div', { class: 'field field-inline' }, h('label', { for: 'filter-assignee' }, 'Assignee'), assignee),
     select('filter-sort', 'Sort', 'sort', SORTS, q.sort),
     h('div', { class: 'filter-buttons' }, mine,
@@ -93,7 +95,7 @@ export function createFilters({ q, places, priorities, onChange }) {
   assignee.addEventListener('change', () => onChange({ assignee: assignee.value.trim() }));
   filters.addEventListener('change', (e) => {
     const name = e.target.dataset.filter;
-    if (name === 'place' || name === 'priority' || name === 'sort') onChange({ [name]: e.target.value });
+    if (name === 'place' || name === 'priority' || name === 'sla' || name === 'sort') onChange({ [name]: e.target.value });
   });
   mine.addEventListener('click', () => onChange({ assignee: q.assignee === 'me' ? '' : 'me' }));
   viewTable.addEventListener('click', () => onChange({ view: 'table' }));
@@ -102,6 +104,7 @@ export function createFilters({ q, places, priorities, onChange }) {
   function sync() {
     filters.querySelector('[data-filter=place]').value = q.place;
     filters.querySelector('[data-filter=priority]').value = q.priority;
+    filters.querySelector('[data-filter=sla]').value = q.sla;
     filters.querySelector('[data-filter=sort]').value = q.sort;
     assignee.value = q.assignee;
     if (document.activeElement !== search) search.value = q.q;

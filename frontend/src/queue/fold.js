@@ -4,7 +4,7 @@
 export const NARROW_PX = 640;
 
 /** The filters that the fold hides and that count as "set" on its button (search stays in sight). */
-export const FOLDED_FILTERS = ['place', 'priority', 'assignee', 'sort'];
+export const FOLDED_FILTERS = ['place', 'priority', 'sla', 'assignee', 'sort'];
 
 /** How many folded filters differ from their defaults. */
 export function activeFilterCount(query) {

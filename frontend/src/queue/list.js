@@ -2,22 +2,26 @@
 // subject) or as a board (a column per place), the empty states, and redrawing without losing the keyboard's place.
 
 import { h, mount } from '../dom.js';
+import { personalText } from '../erased.js';
 import { formatDate, humanize, shortId, timeAgo } from '../format.js';
 import { href } from '../router.js';
 import { empty, placeBadge, priorityBadge } from '../ui.js';
 import * as unread from '../unread.js';
+import { liveSla } from '../sla/live.js';
 import { emptyKind, NO_FILTERS, SORTABLE, sortColumn } from './query.js';
 
 /** The subject link of a ticket: its number, subject and, when changed since last seen, an "Unread" marker. */
 export function ticketLink(t) {
   return h('a', { href: href(`/ticket/${t.aggregate_id}`), class: 'card-link' },
     h('span', { class: 'ticket-no' }, `#${shortId(t.aggregate_id)}`),
-    t.subject || '(no subject)',
+    personalText(t.subject, '(no subject)'),
     unread.isUnread(t) ? h('span', { class: 'unread-mark', dataset: { unread: '' } }, 'Unread') : null);
 }
 
 const relative = (at) => h('time', { datetime: at, title: formatDate(at) }, timeAgo(at));
 const assigneeText = (t) => (t.assignee ? `@${t.assignee}` : 'unassigned');
+/** A ticket's deadline, live: status badge and time left of its leading clock. */
+const deadline = (t) => liveSla('summary', t.sla || null, { name: `#${shortId(t.aggregate_id)}` });
 
 /** What an empty list says, for the state `q`; its button hands a patch to onChange. */
 export function emptyState(q, onChange) {
@@ -61,6 +65,7 @@ export function drawTable(results, { items, q, caption, bulk, rowClass, onChange
       h('div', { class: 'row-meta' }, placeBadge(t.place), ' ', h('span', { class: 'muted small' }, assigneeText(t)))),
     h('td', { class: 'col-place' }, placeBadge(t.place)),
     h('td', { class: 'col-priority' }, priorityBadge(t.priority)),
+    h('td', { class: 'col-sla', dataset: { testid: 'sla' } }, deadline(t)),
     h('td', { class: 'col-requester' }, t.requester || '—'),
     h('td', { class: 'col-assignee' }, t.assignee || h('span', { class: 'muted' }, 'unassigned')),
     h('td', { class: 'col-created' }, relative(t.created_at)),
@@ -69,7 +74,7 @@ export function drawTable(results, { items, q, caption, bulk, rowClass, onChange
     h('caption', { class: 'sr-only' }, caption),
     h('thead', null, h('tr', null,
       h('th', { scope: 'col', class: 'cell-check' }, bulk.selectAllBox(items)),
-      h('th', { scope: 'col' }, 'Subject'), h('th', { scope: 'col', class: 'col-place' }, 'Place'), sortHeader(q, 'priority', onChange),
+      h('th', { scope: 'col' }, 'Subject'), h('th', { scope: 'col', class: 'col-place' }, 'Place'), sortHeader(q, 'priority', onChange), sortHeader(q, 'sla_due', onChange),
       h('th', { scope: 'col', class: 'col-requester' }, 'Requester'), h('th', { scope: 'col', class: 'col-assignee' }, 'Assignee'),
       sortHeader(q, 'created', onChange), sortHeader(q, 'updated', onChange))),
     h('tbody', null, rows))));
@@ -85,7 +90,8 @@ export function drawBoard(results, { board, q, bulk, rowClass }) {
         ticketLink(t),
         h('div', { class: 'board-card-meta' }, bulk.checkbox(t), priorityBadge(t.priority),
           h('span', { class: 'muted small' }, assigneeText(t)),
-          h('span', { class: 'muted small' }, timeAgo(t.updated_at))))))
+          h('span', { class: 'muted small' }, timeAgo(t.updated_at))),
+        t.sla ? h('div', { class: 'board-card-sla', dataset: { testid: 'sla' } }, deadline(t)) : null)))
       : h('p', { class: 'muted small board-empty' }, 'Nothing here'),
     col.next_cursor ? h('a', { class: 'small', href: href('/queue', { ...q, view: '', place: col.place }) }, `See all ${humanize(col.place).toLowerCase()}`) : null));
   mount(results, h('div', { class: 'board' }, columns));

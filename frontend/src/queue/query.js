@@ -1,4 +1,4 @@
-// The queue's state as the URL carries it (`#/queue?place=&assignee=&priority=&q=&sort=&view=`), and what follows
+// The queue's state as the URL carries it (`#/queue?place=&assignee=&priority=&sla=&q=&sort=&view=`), and what follows
 // from it: the list request, the page title, the sort headers, which empty state to show. Pure logic, no DOM.
 
 export const DEFAULT_SORT = '-created';
@@ -9,14 +9,18 @@ export const SORTS = [
   ['updated', 'Least recently updated'],
   ['-priority', 'Priority, highest first'],
   ['priority', 'Priority, lowest first'],
+  ['sla_due', 'Deadline, nearest first'],
+  ['-sla_due', 'Deadline, latest first'],
 ];
 /** The columns a table header sorts by, with their titles. */
-export const SORTABLE = { created: 'Created', updated: 'Updated', priority: 'Priority' };
+export const SORTABLE = { created: 'Created', updated: 'Updated', priority: 'Priority', sla_due: 'Deadline' };
+/** Columns whose first click sorts ascending (the nearest deadline first). */
+const ASCENDING_FIRST = new Set(['sla_due']);
 export const PAGE_SIZE = 25;
 /** Tickets per column of the board. */
 export const BOARD_SIZE = 20;
 /** The patch that clears every filter (the sort and the view stay). */
-export const NO_FILTERS = { place: '', assignee: '', priority: '', q: '' };
+export const NO_FILTERS = { place: '', assignee: '', priority: '', sla: '', q: '' };
 
 /** The queue's state from the route's query string; missing values take their defaults. */
 export function queryFromUrl(query = {}) {
@@ -24,6 +28,7 @@ export function queryFromUrl(query = {}) {
     place: query.place || '',
     assignee: query.assignee || '',
     priority: query.priority || '',
+    sla: ['ok', 'warning', 'breached', 'met'].includes(query.sla) ? query.sla : '',
     q: query.q || '',
     sort: query.sort || DEFAULT_SORT,
     view: query.view === 'board' ? 'board' : 'table',
@@ -37,7 +42,7 @@ export function urlFromQuery(q) {
 
 /** The parameters of GET /api/tickets for the state (the view is the UI's own), plus `extra` (limit, cursor, ...). */
 export function listParams(q, extra = {}) {
-  return { place: q.place, assignee: q.assignee, priority: q.priority, q: q.q, sort: q.sort, ...extra };
+  return { place: q.place, assignee: q.assignee, priority: q.priority, sla: q.sla, q: q.q, sort: q.sort, ...extra };
 }
 
 /** The places the board shows: the one filtered on, or all of them. */
@@ -63,7 +68,7 @@ export function sortColumn(sort, field) {
     active,
     desc,
     ariaSort: active ? (desc ? 'descending' : 'ascending') : 'none',
-    next: active && desc ? field : `-${field}`,
+    next: ASCENDING_FIRST.has(field) ? (active && !desc ? `-${field}` : field) : (active && desc ? field : `-${field}`),
   };
 }
 
@@ -73,9 +78,9 @@ export function sortColumn(sort, field) {
  */
 export function emptyKind(q) {
   const others = (...keys) => keys.some((k) => q[k]);
-  if (q.place && !others('assignee', 'priority', 'q')) return 'place';
-  if (q.q && !others('place', 'assignee', 'priority')) return 'search';
-  return others('place', 'assignee', 'priority', 'q') ? 'filtered' : 'empty';
+  if (q.place && !others('assignee', 'priority', 'sla', 'q')) return 'place';
+  if (q.q && !others('place', 'assignee', 'priority', 'sla')) return 'search';
+  return others('place', 'assignee', 'priority', 'sla', 'q') ? 'filtered' : 'empty';
 }
 
 /** The index the keyboard moves to from `current` (-1: none yet, which starts at the first) by `delta`. */

@@ -5,6 +5,7 @@
 
 import * as api from '../api.js';
 import { h, mount, uid } from '../dom.js';
+import { personalText } from '../erased.js';
 import { attachCounter } from '../forms.js';
 import { sendingForm } from '../sending.js';
 import { announce, formErrorArea, timeEl } from '../ui.js';
@@ -120,7 +121,7 @@ export function createConversation({ id, staff, me, drafts, onSent, openAction }
     const own = m.author === me;
     const who = !staff && own ? 'You' : m.author || 'unknown';
     const fromRequester = m.author === ticket.requester;
-    const body = m.kind === 'opened' && !m.body ? h('p', { class: 'message-body muted' }, 'No description was given.') : h('p', { class: 'message-body' }, m.body);
+    const body = m.kind === 'opened' && !m.body ? h('p', { class: 'message-body muted' }, 'No description was given.') : h('p', { class: 'message-body' }, personalText(m.body));
     return h('li', {
       class: ['message', m.internal ? 'internal-note' : fromRequester ? 'from-requester' : 'from-staff', m.kind === 'resolution' && 'resolution'],
       dataset: { kind: m.kind, internal: m.internal ? 'true' : 'false' },

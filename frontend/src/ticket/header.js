@@ -1,6 +1,7 @@
 // The ticket's heading, its status in the reader's words, and the details card.
 
 import { h, mount } from '../dom.js';
+import { personalText } from '../erased.js';
 import { shortId } from '../format.js';
 import { placeBadge, priorityBadge, timeEl } from '../ui.js';
 import { customerStatus } from '../words.js';
@@ -11,7 +12,7 @@ export function drawHeader(head, ticket, { staff, me }) {
   const status = customerStatus(ticket.place);
   mount(head,
     h('div', { class: 'page-head' },
-      h('h1', { id: 'page-title', tabindex: '-1', class: 'ticket-subject' }, ticket.subject || '(no subject)'),
+      h('h1', { id: 'page-title', tabindex: '-1', class: 'ticket-subject' }, personalText(ticket.subject, '(no subject)')),
       h('div', { class: 'head-badges' }, placeBadge(ticket.place, { staff }), priorityBadge(ticket.priority))),
     h('p', { class: 'muted ticket-meta' },
       `#${shortId(ticket.aggregate_id)} · `,

@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import * as auth from '../auth.js';
 import { openDrafts } from '../drafts.js';
 import { h, mount } from '../dom.js';
+import { personalPlain } from '../erased.js';
 import * as live from '../live.js';
 import { markSeen } from '../unread.js';
 import { href } from '../router.js';
@@ -15,6 +16,7 @@ import { createActions } from './actions.js';
 import { createConversation } from './conversation.js';
 import { drawDetails, drawHeader } from './header.js';
 import { drawNetPanel } from './netpanel.js';
+import { drawServiceLevel } from '../sla/panel.js';
 import { drawTimeline } from './timeline.js';
 
 export function renderTicket(root, ctx, schema) {
@@ -31,6 +33,7 @@ export function renderTicket(root, ctx, schema) {
 
   const head = h('div', { class: 'ticket-head' });
   const details = h('section', { class: 'card details', 'aria-labelledby': 'details-title' });
+  const service = staff ? h('section', { class: 'card sla-card', 'aria-labelledby': 'sla-title', dataset: { testid: 'sla-panel' } }) : null;
   const workflow = staff ? h('section', { class: 'card workflow', 'aria-labelledby': 'wf-title' }) : null;
   const timeline = h('section', { class: ['card', staff ? 'timeline' : 'history'], 'aria-labelledby': 'tl-title' });
   const actions = createActions({ id, schema, staff, me, drafts, onDone: () => load() });
@@ -91,7 +94,7 @@ export function renderTicket(root, ctx, schema) {
       head,
       h('div', { class: 'ticket-grid' },
         h('div', { class: 'ticket-main' }, staff ? [actions.element, conversation.element] : [conversation.element, actions.element]),
-        h('div', { class: 'ticket-side' }, details)),
+        h('div', { class: 'ticket-side' }, details, service)),
       workflow,
       timeline);
     const title = document.getElementById('page-title');
@@ -102,12 +105,13 @@ export function renderTicket(root, ctx, schema) {
   function show(view, { by } = {}) {
     ticket = view;
     if (staff) markSeen(ticket.aggregate_id, ticket.version); // shown to this agent: read (the queue's markers)
-    document.title = `${ticket.subject || 'Ticket'} · Help desk`;
+    document.title = `${personalPlain(ticket.subject, 'Ticket')} · Help desk`;
     const focused = document.activeElement;
     drawHeader(head, ticket, { staff, me });
     actions.update(ticket, { by });
     conversation.update(ticket);
     drawDetails(details, ticket, { staff });
+    if (service) drawServiceLevel(service, ticket);
     if (workflow) drawWorkflow();
     drawTimeline(timeline, {
       events, error: eventsError, staff, me, ticket, schema, onShowVersion: showVersion, onRetry: () => load(),

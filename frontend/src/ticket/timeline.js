@@ -2,6 +2,7 @@
 // version, each a link to the net as it was); a customer reads a plain history in its own words.
 
 import { h, mount } from '../dom.js';
+import { personalText } from '../erased.js';
 import { humanize } from '../format.js';
 import { empty, errorBox, placeBadge, timeEl } from '../ui.js';
 import { customerHistoryLine, staffEventLabel } from '../words.js';
@@ -44,7 +45,7 @@ export function drawTimeline(section, { events, error, staff, me, ticket, schema
             ` · version ${e.version} · `,
             h('button', { type: 'button', class: 'link-button', onclick: () => onShowVersion(e.version), 'aria-label': `show on workflow: version ${e.version}` }, 'show on workflow')),
           data.length ? h('dl', { class: 'event-data' }, data.map(([k, v]) => [h('dt', null, humanize(k)),
-            h('dd', null, typeof v === 'string' ? v : JSON.stringify(v))])) : null));
+            h('dd', null, typeof v === 'string' ? personalText(v) : JSON.stringify(v))])) : null));
     }));
   }
   mount(section, h('h2', { id: 'tl-title' }, title), body);

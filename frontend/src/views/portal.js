@@ -4,6 +4,7 @@ import * as api from '../api.js';
 import * as auth from '../auth.js';
 import { coalesce } from '../coalesce.js';
 import { h, mount, uid } from '../dom.js';
+import { personalText } from '../erased.js';
 import * as live from '../live.js';
 import { href, parse, replaceQuery } from '../router.js';
 import { empty, errorBox, loading, pageTitle, placeBadge, priorityBadge, timeEl } from '../ui.js';
@@ -18,7 +19,7 @@ function waitingFor(ticket) {
 function ticketCard(ticket) {
   return h('li', { class: 'ticket-card', dataset: { ticketId: ticket.aggregate_id, place: ticket.place } },
     h('a', { href: href(`/ticket/${ticket.aggregate_id}`), class: 'ticket-card-link' },
-      h('span', { class: 'ticket-card-subject' }, ticket.subject || '(no subject)')),
+      h('span', { class: 'ticket-card-subject' }, personalText(ticket.subject, '(no subject)'))),
     h('div', { class: 'ticket-card-meta' },
       placeBadge(ticket.place, { staff: false }), priorityBadge(ticket.priority), waitingFor(ticket),
       h('span', { class: 'muted small', dataset: { testid: 'reply-count' } }, replyCount(ticket)),
