@@ -92,7 +92,10 @@ class AlertLog(Protocol):
 
 
 def due_sql(table: str, alerts_table: str, param: Any) -> str:
-    """The due alerts of every clock and kind (``param(1)``: now, ``param(2)``: the limit), earliest first."""
+    """The due alerts of every clock and kind (``param(1)``: now, ``param(2)``: the limit), earliest first.
+
+    ``sla_warning_at`` is the earliest warning of a ticket's pending clocks (passed or not): no earlier than any
+    instant to alert, it narrows the search to its index first."""
     selects = []
     for clock in CLOCKS:
         for kind in KINDS:
@@ -100,7 +103,8 @@ def due_sql(table: str, alerts_table: str, param: Any) -> str:
             selects.append(
                 f"SELECT t.id AS ticket_id, t.priority, '{clock}' AS clock, '{kind}' AS kind,"
                 f" t.{clock}_due_at AS due_at, t.{clock}_warning_at AS warning_at, {instant} AS instant FROM {table} t"
-                f" WHERE {instant} <= {param(1)} AND t.{clock}_due_at IS NOT NULL AND t.{clock}_met_at IS NULL"
+                f" WHERE t.sla_warning_at <= {param(1)} AND {instant} <= {param(1)}"  # the pending clocks' index
+                f" AND t.{clock}_due_at IS NOT NULL AND t.{clock}_met_at IS NULL"
                 f" AND t.place NOT IN {CLOSED_PLACES!r}"
                 f" AND NOT EXISTS (SELECT 1 FROM {alerts_table} a WHERE a.ticket_id = t.id AND a.clock = '{clock}'"
                 f" AND a.kind = '{kind}' AND a.due_at = t.{clock}_due_at)"

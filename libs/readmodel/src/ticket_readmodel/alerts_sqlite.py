@@ -22,7 +22,7 @@ INSERT = (
 class SqliteAlertLog:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        self._due = due_sql("rm_tickets", TABLE, lambda n: "?")
+        self._due = due_sql("rm_tickets", TABLE, lambda n: f"?{n}")
 
     @classmethod
     def of(cls, read_model: SqliteReadModel) -> SqliteAlertLog:
