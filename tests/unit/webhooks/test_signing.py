@@ -54,7 +54,7 @@ def test_the_independent_implementation_verifies_our_headers() -> None:
 def snippet(language: str) -> str:
     blocks = re.findall(rf"```{language}\n(.*?)```", GUIDE.read_text(), flags=re.S)
     assert len(blocks) == 1, f"the guide should hold one {language} snippet"
-    return blocks[0]
+    return str(blocks[0])
 
 
 def cases(secret: str) -> list[tuple[dict[str, str], str, bool]]:
