@@ -115,10 +115,10 @@ class Queue:
                                 event.timestamp,
                             )
                         )
-            await _insert(conn, rows)
+            queued = await _insert(conn, rows)
             if until > checkpoint:
                 await conn.execute(_ADVANCE, EVENTS, until)
-        return len(rows)
+        return queued
 
     async def ingest_alert(self, entry_id: str, fields: Mapping[str, str]) -> int:
         """Queue an alert to each enabled endpoint subscribed to its type (once: a republished alert is a no-op)."""
@@ -142,9 +142,9 @@ class Queue:
                                 raised,
                             )
                         )
-            await _insert(conn, rows)
+            queued = await _insert(conn, rows)
             await conn.execute(_ALERT_SEEN, ALERTS, entry_id)
-        return len(rows)
+        return queued
 
     async def claim(self, limit: int, lease_seconds: float) -> list[Claimed]:
         if limit < 1:
@@ -202,10 +202,12 @@ class Queue:
         return value
 
 
-async def _insert(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        columns = list(zip(*rows, strict=True))
-        await conn.execute(_INSERT, *columns)
+async def _insert(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert the rows not there yet; returns how many were."""
+    if not rows:
+        return 0
+    done: str = await conn.execute(_INSERT, *zip(*rows, strict=True))
+    return int(done.rsplit(" ", 1)[-1])
 
 
 def _instant(text: str | None) -> datetime:
