@@ -7,13 +7,13 @@ travel as arrays and ``unnest`` turns them back into rows, or as COPY records in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 import orjson
 
-from .mapping import HISTORY_WRITTEN, POSTGRES, WRITTEN_COLUMNS, dumps, history_values, ticket_values
+from .mapping import HISTORY_WRITTEN, NO_SLA, POSTGRES, WRITTEN_COLUMNS, SlaValues, dumps, history_values, ticket_values
 from .projection import Effects
 
 # (column, type) in table order; jsonb columns travel as text (asyncpg takes nested lists for array dimensions).
@@ -44,11 +44,12 @@ def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
-async def write(conn: asyncpg.Connection, q: str, effects: Effects) -> None:
-    """Everything ``effects`` changes, in one statement per table (inside the caller's transaction)."""
+async def write(conn: asyncpg.Connection, q: str, effects: Effects, sla: Mapping[str, SlaValues]) -> None:
+    """Everything ``effects`` changes, in one statement per table (inside the caller's transaction); ``sla``: the
+    service-level columns of each ticket written."""
     if not effects.events:
         return
-    tickets = [ticket_values(t, position, POSTGRES) for t, position in effects.tickets.values()]
+    tickets = [ticket_values(t, position, POSTGRES, sla.get(t.id, NO_SLA)) for t, position in effects.tickets.values()]
     await conn.execute(upsert_tickets_sql(q), *columns(tickets, len(TICKET_TYPES)))
     await conn.execute(
         insert_history_sql(q), *columns([history_values(e, POSTGRES) for e in effects.events], len(HISTORY_TYPES))

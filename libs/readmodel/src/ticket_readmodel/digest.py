@@ -10,7 +10,7 @@ from typing import Any
 
 from ticket_workflow import TicketState
 
-from .mapping import HISTORY_COLUMNS, PEOPLE_COLUMNS, TICKET_COLUMNS, Codec, canonical, history_of, person_of, ticket_of
+from .mapping import HISTORY_COLUMNS, PEOPLE_COLUMNS, STATE_COLUMNS, Codec, canonical, history_of, person_of, ticket_of
 from .projection import HistoryEntry
 
 Rows = Callable[[str], AsyncIterator[Any]]  # a SELECT -> its rows (by name and position), all inside one snapshot
@@ -39,7 +39,8 @@ class ContentDigest:
 async def content_hash(rows: Rows, table: Callable[[str], str], codec: Codec) -> str:
     """The digest of every table of a read model; ``table`` names a table as the adapter stores it."""
     digest = ContentDigest()
-    async for row in rows(f"SELECT {TICKET_COLUMNS} FROM {table('tickets')} ORDER BY id"):
+    state = ", ".join(c.name for c in STATE_COLUMNS)  # a file before the service levels has no clocks yet
+    async for row in rows(f"SELECT {state} FROM {table('tickets')} ORDER BY id"):
         digest.ticket(ticket_of(row, codec))
     async for row in rows(f"SELECT {HISTORY_COLUMNS} FROM {table('history')} ORDER BY position"):
         digest.history(history_of(row, codec))

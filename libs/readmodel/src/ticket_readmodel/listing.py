@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ticket_workflow import TicketState
@@ -47,6 +47,9 @@ def list_sql(query: TicketQuery, table: str, columns: str, dialect: Dialect) -> 
     term = SearchTerm.of(query)
     if term is not None:
         where.append(dialect.search(term, param))
+    if query.sla is not None:
+        moment = dialect.timestamp(query.as_of or datetime.now(UTC))
+        where.append(sla_condition(query.sla, lambda: param(moment)))
     columns_of_sort = SORT_COLUMNS[query.sort_key]
     after = query.after()
     if after is not None:
@@ -61,11 +64,40 @@ def list_sql(query: TicketQuery, table: str, columns: str, dialect: Dialect) -> 
     return sql, params
 
 
-def page_of(query: TicketQuery, rows: list[TicketState]) -> TicketPage:
+def page_of(query: TicketQuery, rows: list[Any], ticket: Callable[[Any], TicketState]) -> TicketPage:
     """The page from the rows ``list_sql`` selected (one more than asked when another page follows)."""
-    items = rows[: query.limit]
-    cursor = next_cursor(query, sort_values(items[-1])) if len(rows) > query.limit else None
-    return TicketPage(items=items, next_cursor=cursor)
+    kept = rows[: query.limit]
+    cursor = next_cursor(query, kept[-1]) if len(rows) > query.limit else None
+    return TicketPage(items=[ticket(r) for r in kept], next_cursor=cursor)
+
+
+def sla_condition(status: str, now: Callable[[], str]) -> str:
+    """Tickets whose service-level status (:func:`ticket_workflow.sla.overall`) is ``status`` at the instant
+    ``now()`` adds as a parameter (once per use: SQLite's parameters are positional)."""
+
+    def breached(c: str) -> str:
+        running = f"{c}_met_at IS NULL AND {c}_due_at IS NOT NULL"
+        return f"({c}_target_seconds IS NOT NULL AND ({c}_breached OR ({running} AND {c}_due_at < {now()})))"
+
+    def warning(c: str) -> str:
+        return f"({c}_met_at IS NULL AND {c}_warning_at IS NOT NULL AND {c}_warning_at <= {now()})"
+
+    def met(c: str) -> str:
+        return f"({c}_target_seconds IS NULL OR ({c}_met_at IS NOT NULL AND NOT {c}_breached))"
+
+    clocks = ("first_response", "resolution")
+    some = "(first_response_target_seconds IS NOT NULL OR resolution_target_seconds IS NOT NULL)"
+    if status == "breached":
+        return f"({' OR '.join(breached(c) for c in clocks)})"
+    if status == "met":
+        return f"({some} AND {' AND '.join(met(c) for c in clocks)})"
+    calm = f"NOT ({' OR '.join(breached(c) for c in clocks)})"
+    if status == "warning":
+        return f"({calm} AND ({' OR '.join(warning(c) for c in clocks)}))"
+    return (
+        f"({some} AND {calm} AND NOT ({' OR '.join(warning(c) for c in clocks)}) "
+        f"AND NOT ({' AND '.join(met(c) for c in clocks)}))"
+    )
 
 
 def row_page_of(query: TicketQuery, rows: list[TicketRow]) -> TicketRowPage:
@@ -119,13 +151,3 @@ def _aware_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def sort_values(state: Any) -> dict[str, Any]:
-    """The keyset columns of a ticket (a :class:`~ticket_workflow.TicketState`)."""
-    return {
-        "created_at": state.created_at,
-        "updated_at": state.updated_at,
-        "priority_rank": priority_rank(state.priority),
-        "id": state.id,
-    }

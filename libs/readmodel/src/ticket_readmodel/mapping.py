@@ -25,7 +25,7 @@ from ticket_workflow import TRANSITION_BY_EVENT, Event, TicketState
 from .projection import HistoryEntry
 from .read_model import Halt, Person
 
-Kind = Literal["text", "integer", "json", "time"]
+Kind = Literal["text", "integer", "json", "time", "bool", "float"]
 M = TypeVar("M", bound=BaseModel)
 PG_TYPES: dict[str, str] = {"text": "text", "integer": "integer", "json": "jsonb", "time": "timestamptz"}
 PRIORITY_RANK: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -66,11 +66,43 @@ DERIVED_COLUMNS: tuple[Column, ...] = (
     Column("last_position", "integer", "bigint"),
 )
 SEARCH_COLUMNS: tuple[Column, ...] = (Column("search_public", "text", "text"), Column("search_staff", "text", "text"))
-WRITTEN_COLUMNS = STATE_COLUMNS + DERIVED_COLUMNS + SEARCH_COLUMNS  # the order of :func:`ticket_values`
-TIME_COLUMNS = tuple(c.name for c in STATE_COLUMNS if c.kind == "time")
+
+
+def _clock(name: str) -> tuple[Column, ...]:
+    at = [Column(f"{name}_{t}_at", "time", "timestamptz") for t in ("due", "warning", "met")]
+    return (Column(f"{name}_target_seconds", "integer", "integer"), *at, Column(f"{name}_breached", "bool", "boolean"))
+
+
+# The service-level clocks (:mod:`ticket_readmodel.service_levels`): read with the ticket, written with it.
+SLA_COLUMNS: tuple[Column, ...] = (
+    Column("sla_policy_version", "integer", "integer"),  # the policy they were measured under
+    *_clock("first_response"),  # *_breached: stopped (or paused) past its due instant
+    *_clock("resolution"),  # due_at and warning_at are NULL while paused
+    Column("resolution_paused", "bool", "boolean"),
+    Column("resolution_elapsed_seconds", "float", "double precision"),  # counted before resolution_running_since
+    Column("resolution_running_since", "time", "timestamptz"),
+    Column("sla_warning_at", "time", "timestamptz"),  # the nearest pending warning; NULL: nothing pending
+    Column("sla_due_at", "time", "timestamptz"),  # the nearest pending due instant; FAR_FUTURE: none
+)
+SLA_INTERVALS = Column("sla_intervals", "text", "text")  # the resolution clock's spans (JSON): written, not read
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # not datetime.max: asyncpg sends that as infinity
+WRITTEN_COLUMNS = STATE_COLUMNS + DERIVED_COLUMNS + SEARCH_COLUMNS + SLA_COLUMNS + (SLA_INTERVALS,)  # ticket_values
+TIME_COLUMNS = tuple(c.name for c in STATE_COLUMNS + SLA_COLUMNS if c.kind == "time")
 JSON_COLUMNS = tuple(c.name for c in STATE_COLUMNS if c.kind == "json")
-# What a read selects (a TicketRow): every column but the search texts.
-TICKET_COLUMNS = ", ".join(c.name for c in STATE_COLUMNS + DERIVED_COLUMNS)
+# What a read selects (a TicketRow): every column but the search texts and the spans.
+TICKET_COLUMNS = ", ".join(c.name for c in STATE_COLUMNS + DERIVED_COLUMNS + SLA_COLUMNS)
+SLA_NAMES = ", ".join(c.name for c in SLA_COLUMNS)
+
+
+@dataclass(frozen=True)
+class SlaValues:
+    """A ticket's service-level columns: :data:`SLA_COLUMNS` in order (times as datetimes), and its spans."""
+
+    values: tuple[Any, ...]
+    intervals: str
+
+
+NO_SLA = SlaValues((None, *(None, None, None, None, False) * 2, False, 0.0, None, None, FAR_FUTURE), "[]")
 
 HISTORY: tuple[Column, ...] = (
     Column("position", "integer", "bigint"),
@@ -166,14 +198,15 @@ def search_texts(state: TicketState) -> tuple[str, str]:
     return SEARCH_SEPARATOR.join(public).lower(), SEARCH_SEPARATOR.join(staff).lower()
 
 
-def ticket_values(state: TicketState, position: int, codec: Codec) -> tuple[Any, ...]:
-    """The row of ``state`` in :data:`WRITTEN_COLUMNS` order."""
+def ticket_values(state: TicketState, position: int, codec: Codec, sla: SlaValues = NO_SLA) -> tuple[Any, ...]:
+    """The row of ``state`` in :data:`WRITTEN_COLUMNS` order, with its service-level columns ``sla``."""
     dumped = state.model_dump(mode="json", include=set(JSON_COLUMNS))
     own = tuple(
         dumps(dumped[c.name]) if c.kind == "json" else codec.out(c.kind, getattr(state, c.name)) for c in STATE_COLUMNS
     )
     derived = (state.place, priority_rank(state.priority), len(state.messages), position)
-    return own + derived + search_texts(state)
+    clocks = tuple(codec.out(c.kind, v) for c, v in zip(SLA_COLUMNS, sla.values, strict=True))
+    return own + derived + search_texts(state) + clocks + (sla.intervals,)
 
 
 def ticket_of(row: Any, codec: Codec) -> TicketState:

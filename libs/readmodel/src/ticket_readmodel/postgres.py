@@ -18,7 +18,7 @@ from ticket_migrations import Migration, load
 from ticket_migrations import postgres as migrations
 from ticket_workflow import TicketState
 
-from . import bulk, digest, mapping
+from . import bulk, digest, mapping, sla_store
 from .listing import Dialect, like_pattern, like_prefix, list_sql, page_of, row_page_of
 from .mapping import POSTGRES, TICKET_COLUMNS
 from .projection import Change, Effects, HistoryEntry
@@ -40,6 +40,7 @@ from .read_model import (
     roles_granting,
     time_zone,
 )
+from .sla_tables import PostgresSla, PostgresSlaReads
 
 if TYPE_CHECKING:
     from .postgres_operations import PostgresProjectionLog
@@ -64,7 +65,8 @@ DIALECT = Dialect(placeholder=lambda n: f"${n}", timestamp=lambda t: t, search=s
 ROW_COLUMNS = ", ".join(
     f"{name}::text AS {name}" if name in mapping.JSON_COLUMNS else name for name in TICKET_COLUMNS.split(", ")
 )
-KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester"  # and the sort's columns
+# And the sort's columns; the clocks are rendered on every read.
+KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester, " + mapping.SLA_NAMES
 
 
 def read_model_migrations() -> list[Migration]:
@@ -102,7 +104,7 @@ def checked_schema(name: str) -> str:
     return name
 
 
-class PostgresReadModel:
+class PostgresReadModel(PostgresSlaReads):
     def __init__(self, pool: asyncpg.Pool, schema: str = "read_model") -> None:
         self._pool = pool
         self.schema = checked_schema(schema)
@@ -133,7 +135,7 @@ class PostgresReadModel:
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
         sql, params = list_sql(query, f"{self._q}tickets", TICKET_COLUMNS, DIALECT)
-        return page_of(query, [ticket_of(r) for r in await self._pool.fetch(sql, *params)])
+        return page_of(query, await self._pool.fetch(sql, *params), ticket_of)
 
     # Rows are served as asyncpg returns them: records read by name need no copy into a dict.
     async def ticket_row(self, ticket_id: str) -> TicketRow | None:
@@ -256,7 +258,9 @@ class PostgresTransaction:
         await self.write(Effects.of(change))
 
     async def write(self, effects: Effects) -> None:
-        await bulk.write(self._conn, self._q, effects)
+        sla, policies = await sla_store.clocks_for(PostgresSla(self._conn, self._q), effects)  # service levels
+        await bulk.write(self._conn, self._q, effects, sla)
+        await sla_store.after_write(PostgresSla(self._conn, self._q), effects, policies)
         self._tickets.update((i, t) for i, (t, _) in effects.tickets.items())
 
     async def advance(self, position: int) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,14 +27,20 @@ from .stats import buckets_to_read as buckets_to_read
 from .stats import per_day as per_day
 from .stats import time_zone as time_zone
 
-Sort = Literal["created", "-created", "updated", "-updated", "priority", "-priority"]
-SORTS: tuple[str, ...] = ("created", "-created", "updated", "-updated", "priority", "-priority")
+if TYPE_CHECKING:
+    from .service_levels import PolicyRecord
+    from .sla_store import Pending
+
+Sort = Literal["created", "-created", "updated", "-updated", "priority", "-priority", "sla_due", "-sla_due"]
+SORTS: tuple[str, ...] = ("created", "-created", "updated", "-updated", "priority", "-priority", "sla_due", "-sla_due")
+SlaStatus = Literal["ok", "warning", "breached", "met"]
 
 # Keyset columns of each sort, most significant first; the id breaks ties so every order is total.
 SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "created": ("created_at", "id"),
     "updated": ("updated_at", "id"),
     "priority": ("priority_rank", "created_at", "id"),
+    "sla_due": ("sla_due_at", "id"),  # the nearest pending deadline; none: mapping.FAR_FUTURE (last)
 }
 
 
@@ -61,6 +67,8 @@ class TicketQuery(BaseModel):
         description="`text` matches the internal notes and the escalation reason too. For staff only: a customer "
         "whose search matched staff-only text would learn, from the mere result, what it says.",
     )
+    sla: SlaStatus | None = Field(None, description="Service-level status (the worse clock) as of `as_of`.")
+    as_of: datetime | None = Field(None, description="When `sla` is judged; now when not given.")
     sort: Sort = "-created"
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = None
@@ -239,6 +247,14 @@ class ReadModel(Protocol):
 
     async def content_hash(self) -> str:
         """A digest of every row: equal read models have equal hashes, on any adapter."""
+        ...
+
+    async def sla_policy(self, version: int | None = None) -> PolicyRecord | None:
+        """The latest service-level policy (None before the first), or the given version of it."""
+        ...
+
+    async def sla_pending(self, now: datetime, *, limit: int = 100) -> list[Pending]:
+        """Tickets with a running clock whose warning or due instant is at or before ``now``, nearest first."""
         ...
 
     async def record_halt(self, halt: Halt) -> None:

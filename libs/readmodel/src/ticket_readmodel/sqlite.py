@@ -22,7 +22,7 @@ from ticket_migrations import sqlite as migrations
 from ticket_migrations.sqlite import SqliteDatabase
 from ticket_workflow import TicketState
 
-from . import digest, mapping
+from . import digest, mapping, sla_store
 from .listing import Dialect, like_prefix, list_sql, page_of, row_page_of
 from .mapping import SQLITE, TICKET_COLUMNS, WRITTEN_COLUMNS, stamp
 from .projection import Change, Effects, HistoryEntry
@@ -43,6 +43,7 @@ from .read_model import (
     roles_granting,
     time_zone,
 )
+from .sla_tables import SqliteSla, SqliteSlaReads
 
 if TYPE_CHECKING:
     from .sqlite_operations import SqliteProjectionLog
@@ -106,7 +107,7 @@ async def _known_versions(db: SqliteDatabase) -> None:
             await conn.execute("DELETE FROM schema_migrations WHERE component = ?", (COMPONENT,))
 
 
-class SqliteReadModel:
+class SqliteReadModel(SqliteSlaReads):
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
@@ -128,7 +129,7 @@ class SqliteReadModel:
         return mapping.ticket_of(rows[0], SQLITE) if rows else None
 
     async def list_tickets(self, query: TicketQuery) -> TicketPage:
-        return page_of(query, [mapping.ticket_of(r, SQLITE) for r in await self._listed(query)])
+        return page_of(query, await self._listed(query), lambda r: mapping.ticket_of(r, SQLITE))
 
     async def ticket_row(self, ticket_id: str) -> TicketRow | None:
         rows = await self._fetch(SQL.ticket(), (ticket_id,))
@@ -238,10 +239,12 @@ class SqliteTransaction:
         await self.write(Effects.of(change))
 
     async def write(self, effects: Effects) -> None:
-        rows = [mapping.ticket_values(t, position, SQLITE) for t, position in effects.tickets.values()]
+        sla, policies = await sla_store.clocks_for(SqliteSla(self._conn), effects)  # service levels
+        rows = [mapping.ticket_values(t, p, SQLITE, sla[t.id]) for t, p in effects.tickets.values()]
         await self._conn.executemany(UPSERT_TICKET, rows)
         await self._conn.executemany(INSERT_HISTORY, [mapping.history_values(e, SQLITE) for e in effects.events])
         await _add_counts(self._conn, effects)
+        await sla_store.after_write(SqliteSla(self._conn), effects, policies)
 
     async def advance(self, position: int) -> None:
         for statement in SQL.advance():

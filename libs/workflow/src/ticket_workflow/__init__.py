@@ -15,6 +15,8 @@ Modules, from the inside out:
 - ``visibility``   which fields are for staff only, and what a customer may read
 - ``schema``       the net as JSON for ``/api/schema``
 - ``ports``        the EventStore protocol its adapters implement
+- ``sla``          service levels: the policy, and a ticket's clocks from its events (every rule listed there)
+- ``hours``        the business-hours calendar and the time counted in it
 """
 
 from .aggregate import available_transitions, decide, evolve, fold, may_view, seed_view

@@ -33,6 +33,9 @@ from ticket_readmodel.postgres import PostgresReadModel, checked_schema, ticket_
 from ticket_readmodel.projection import Effects, ProjectionError, project_all
 from ticket_readmodel.queries import PROJECTION
 from ticket_readmodel.read_model import Halt
+from ticket_readmodel.service_levels import Policies, Tracked, follow, policy_events, rows_for, tracked_of
+from ticket_readmodel.sla_store import POLICY_COLUMNS, reopen_all
+from ticket_readmodel.sla_tables import PostgresSla
 from ticket_workflow import Event, EventMetadata, TicketState
 from ticket_workflow.ports import EventStore
 
@@ -123,6 +126,9 @@ class Replay:
         self.latest: dict[str, int] = {}  # ticket -> position of its last event, for the rows held
         self.written = False  # some rows were written early: a ticket not held may be in the table
         self.totals = Effects()
+        self.tracked: dict[str, Tracked] = {}  # service levels: the clocks' spans of the rows held
+        self.policies = Policies()  # every policy version, in log order
+        self.stale = False  # the policy changed after rows were written early: re-measure the open ones at the end
 
     async def run(self, read: Callable[[int, int], Awaitable[list[Event]]], page_size: int) -> int:
         """Replay everything the store holds now; returns the last position replayed."""
@@ -153,6 +159,7 @@ class Replay:
                 if task is not None and not task.done():
                     task.cancel()
         await self._write_tickets(final=True)
+        await self._write_policies()
         await bulk.add_counts(self.conn, self.q, self.totals)
         await self.conn.execute(
             f"UPDATE {self.q}checkpoint SET position = $2 WHERE projection = $1", PROJECTION, position
@@ -178,19 +185,26 @@ class Replay:
             raise ProjectionHalted(halt) from failure
         for ticket_id, (_, last) in effects.tickets.items():
             self.latest[ticket_id] = last
+        self.stale = self.stale or (self.written and bool(policy_events(effects)))
+        self.tracked.update(follow(self.tracked, effects, self.policies))  # as sla_store.clocks_for does
         self.totals.add_counters(effects)  # quarter-hour buckets, places and people, written once at the end
         return effects
 
     async def _load(self, ticket_ids: set[str]) -> None:
         if ticket_ids:
             rows = await self.conn.fetch(
-                f"SELECT {TICKET_COLUMNS} FROM {self.q}tickets WHERE id = ANY($1::text[])", list(ticket_ids)
+                f"SELECT {TICKET_COLUMNS}, sla_intervals FROM {self.q}tickets WHERE id = ANY($1::text[])",
+                list(ticket_ids),
             )
             self.states.update((row["id"], ticket_of(row)) for row in rows)
+            self.tracked.update(
+                (r["id"], tracked_of(r["place"], r["sla_intervals"], r["sla_policy_version"])) for r in rows
+            )
 
     async def _write_tickets(self, *, final: bool = False) -> None:
         """Write the rows held (COPY when no row was written before, else an upsert) and let them go."""
-        rows = [ticket_values(state, self.latest[i], POSTGRES) for i, state in self.states.items()]
+        clocks = rows_for(((s, 0) for s in self.states.values()), self.tracked, self.policies)
+        rows = [ticket_values(state, self.latest[i], POSTGRES, clocks[i]) for i, state in self.states.items()]
         if rows and not self.written and final:
             await bulk.copy_rows(self.conn, self.schema, "tickets", bulk.TICKET_FIELDS, rows)
         elif rows:
@@ -198,6 +212,23 @@ class Replay:
             self.written = True
         self.states.clear()
         self.latest.clear()
+        self.tracked.clear()
+
+    async def _write_policies(self) -> None:
+        """The policy versions into ``sla_policies``; open rows written before the last change re-measured."""
+        db = PostgresSla(self.conn, self.q)
+        for version in sorted(self.policies.by_version):
+            record = self.policies.by_version[version]
+            await self.conn.execute(
+                f"INSERT INTO {self.q}sla_policies ({POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)",
+                record.version,
+                record.position,
+                record.policy.model_dump_json(),
+                record.updated_at,
+                record.updated_by,
+            )
+        if self.stale:
+            await reopen_all(db, self.policies)
 
 
 class LogPages:
