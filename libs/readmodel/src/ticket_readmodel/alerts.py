@@ -114,7 +114,7 @@ def due_sql(table: str, alerts_table: str, param: Any) -> str:
 
 def alert_of(row: Any, time_in: Any = lambda value: value) -> Alert:
     """An alert from a row of ``sla_alerts`` or of :func:`due_sql` (``time_in`` decodes a stored time)."""
-    keys = row.keys()
+    keys = set(row.keys())
 
     def time(name: str) -> datetime | None:
         return time_in(row[name]) if name in keys else None
