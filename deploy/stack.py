@@ -1,7 +1,7 @@
 """``make stack``: the distributed system as local processes against a developer's Postgres and Redis.
 
-Creates the database when missing, applies the migrations, then starts command-api, projector, query-api and the
-nginx gateway, each on its own port, with every log line prefixed by its service. Ctrl-C or SIGTERM stops them all:
+Creates the database when missing, applies the migrations, then starts command-api, projector, query-api, webhooks and
+the nginx gateway, each on its own port, with every log line prefixed by its service. Ctrl-C or SIGTERM stops them all:
 each child runs in its own process group, which is signalled as a whole and waited for.
 
 Its parts: ``stack_config.py`` (the settings below), ``stack_preflight.py`` (database, Redis, ports and tools
@@ -14,6 +14,8 @@ Run with the repository's virtual environment: ``.venv/bin/python deploy/stack.p
     COMMAND_API_PORT  8081
     QUERY_API_PORT    8082
     PROJECTOR_PORT    8083
+    WEBHOOKS_PORT     8084
+    WEBHOOKS_SECRET_KEY  encrypts the webhook endpoints' secrets; derived from JWT_SECRET when unset
     DATABASE_URL      postgresql://postgres@127.0.0.1:5432/support_ticket (created if missing)
     REDIS_URL         redis://127.0.0.1:6379/0
     DEBUG             false; true enables POST /api/debug/token and a development JWT secret
@@ -53,7 +55,7 @@ def banner(config: StackConfig) -> list[str]:
     lines = [
         f"ready: web UI and API at {url}/",
         f"  command-api {config.host}:{config.command_port}   query-api {config.host}:{config.query_port}   "
-        f"projector {config.host}:{config.projector_port}",
+        f"projector {config.host}:{config.projector_port}   webhooks {config.host}:{config.webhooks_port}",
     ]
     if config.debug:
         lines.append(
@@ -78,7 +80,8 @@ def run(config: StackConfig, output: Output) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     nginx = find_nginx()
-    commands = {name: tool(name) for name in ("ticket-command-api", "ticket-projector", "ticket-query-api")}
+    services = ("ticket-command-api", "ticket-projector", "ticket-query-api", "ticket-webhooks")
+    commands = {name: tool(name) for name in services}
     check_ports_free(
         config.host,
         {
@@ -86,6 +89,7 @@ def run(config: StackConfig, output: Output) -> int:
             "COMMAND_API_PORT": config.command_port,
             "QUERY_API_PORT": config.query_port,
             "PROJECTOR_PORT": config.projector_port,
+            "WEBHOOKS_PORT": config.webhooks_port,
         },
     )
     if ensure_database(config.database_url):
@@ -97,6 +101,7 @@ def run(config: StackConfig, output: Output) -> int:
     try:
         supervisor.run_once("migrate", [commands["ticket-command-api"], "migrate"], config.env)
         supervisor.run_once("migrate", [commands["ticket-projector"], "migrate"], config.env)
+        supervisor.run_once("migrate", [commands["ticket-webhooks"], "migrate"], config.env)
         output.line("migrate", "read-model migrations applied")
 
         supervisor.start(
@@ -104,6 +109,7 @@ def run(config: StackConfig, output: Output) -> int:
         )
         supervisor.start("projector", [commands["ticket-projector"], "run"], config.service_env(config.projector_port))
         supervisor.start("query-api", [commands["ticket-query-api"], "serve"], config.service_env(config.query_port))
+        supervisor.start("webhooks", [commands["ticket-webhooks"], "run"], config.service_env(config.webhooks_port))
         # The gateway starts once both APIs answer, so its log is not a wall of 502s from the start-up race.
         for name, port in (("command-api", config.command_port), ("query-api", config.query_port)):
             if not wait_ready(f"http://{config.host}:{port}/ready", supervisor, stop_requested.is_set):
@@ -120,6 +126,7 @@ def run(config: StackConfig, output: Output) -> int:
             "COMMAND_API_ADDR": f"{config.host}:{config.command_port}",
             "QUERY_API_ADDR": f"{config.host}:{config.query_port}",
             "PROJECTOR_ADDR": f"{config.host}:{config.projector_port}",
+            "WEBHOOKS_ADDR": f"{config.host}:{config.webhooks_port}",
             "GATEWAY_WEB_ROOT": str(REPO / "frontend"),
             "GATEWAY_RUNTIME_DIR": str(runtime_dir),
             "GATEWAY_WORKER_PROCESSES": config.env.get("GATEWAY_WORKER_PROCESSES", "2"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ class StackConfig:
     command_port: int
     query_port: int
     projector_port: int
+    webhooks_port: int
     database_url: str
     redis_url: str
     debug: bool
@@ -43,6 +46,7 @@ class StackConfig:
             REDIS_URL=environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
             DEBUG="true" if debug else "false",
             LOG_FORMAT=environ.get("LOG_FORMAT") or "text",  # readable in a terminal; json for a collector
+            WEBHOOKS_SECRET_KEY=environ.get("WEBHOOKS_SECRET_KEY") or _webhooks_key(environ, debug),
             PYTHONUNBUFFERED="1",
         )
         return cls(
@@ -51,6 +55,7 @@ class StackConfig:
             command_port=_port(environ, "COMMAND_API_PORT", 8081),
             query_port=_port(environ, "QUERY_API_PORT", 8082),
             projector_port=_port(environ, "PROJECTOR_PORT", 8083),
+            webhooks_port=_port(environ, "WEBHOOKS_PORT", 8084),
             database_url=env["DATABASE_URL"],
             redis_url=env["REDIS_URL"],
             debug=debug,
@@ -63,6 +68,16 @@ class StackConfig:
     @property
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.gateway_port}"
+
+
+def _webhooks_key(environ: dict[str, str], debug: bool) -> str:
+    """A local stack's key for the webhook secrets: derived from JWT_SECRET (stable across runs), else none
+    (DEBUG: the service's development key)."""
+    if environ.get("JWT_SECRET"):
+        return base64.b64encode(hashlib.sha256(b"webhooks-secrets:" + environ["JWT_SECRET"].encode()).digest()).decode()
+    if debug:
+        return ""
+    raise StackError("WEBHOOKS_SECRET_KEY is not set: give it the base64 of 32 bytes (openssl rand -base64 32)")
 
 
 def _port(environ: dict[str, str], name: str, default: int) -> int:

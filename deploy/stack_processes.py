@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from stack_config import REPO, StackError
 
 STOP_GRACE_SECONDS = 10.0
-COLOURS = {"command-api": 36, "projector": 35, "query-api": 32, "gateway": 33, "migrate": 34, "stack": 1}
+COLOURS = {
+    "command-api": 36,
+    "projector": 35,
+    "query-api": 32,
+    "webhooks": 31,
+    "gateway": 33,
+    "migrate": 34,
+    "stack": 1,
+}
 
 
 class Output:

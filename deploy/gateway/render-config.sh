@@ -8,6 +8,7 @@
 #   COMMAND_API_ADDR               127.0.0.1:8081    host:port of the command API
 #   QUERY_API_ADDR                 127.0.0.1:8082    host:port of the query API
 #   PROJECTOR_ADDR                 127.0.0.1:8083    host:port of the projector (the admin API, /api/admin/)
+#   WEBHOOKS_ADDR                  127.0.0.1:8084    host:port of the webhooks service (/api/webhooks/)
 #   GATEWAY_WEB_ROOT               <repo>/frontend   directory of the web UI's static files
 #   GATEWAY_RUNTIME_DIR            /tmp/support-ticket-gateway   pid file and temp files (must be writable)
 #   GATEWAY_CLIENT_MAX_BODY_SIZE   1m                larger request bodies get 413 at the gateway
@@ -23,6 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${COMMAND_API_ADDR:=127.0.0.1:8081}"
 : "${QUERY_API_ADDR:=127.0.0.1:8082}"
 : "${PROJECTOR_ADDR:=127.0.0.1:8083}"
+: "${WEBHOOKS_ADDR:=127.0.0.1:8084}"
 : "${GATEWAY_WEB_ROOT:=$(cd "$here/../.." && pwd)/frontend}"
 : "${GATEWAY_RUNTIME_DIR:=${TMPDIR:-/tmp}/support-ticket-gateway}"
 : "${GATEWAY_CLIENT_MAX_BODY_SIZE:=1m}"
@@ -30,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${GATEWAY_SSE_READ_TIMEOUT:=1h}"
 : "${GATEWAY_WORKER_PROCESSES:=auto}"
 : "${GATEWAY_ERROR_LOG_LEVEL:=warn}"
-export GATEWAY_LISTEN COMMAND_API_ADDR QUERY_API_ADDR PROJECTOR_ADDR GATEWAY_WEB_ROOT GATEWAY_RUNTIME_DIR \
+export GATEWAY_LISTEN COMMAND_API_ADDR QUERY_API_ADDR PROJECTOR_ADDR WEBHOOKS_ADDR GATEWAY_WEB_ROOT GATEWAY_RUNTIME_DIR \
   GATEWAY_CLIENT_MAX_BODY_SIZE GATEWAY_PROXY_READ_TIMEOUT GATEWAY_SSE_READ_TIMEOUT GATEWAY_WORKER_PROCESSES \
   GATEWAY_ERROR_LOG_LEVEL
 
@@ -38,7 +40,7 @@ output=${1:-$GATEWAY_RUNTIME_DIR/nginx.conf}
 mkdir -p "$GATEWAY_RUNTIME_DIR" "$(dirname "$output")"
 
 # Only these variables are substituted: nginx's own $variables must reach nginx untouched.
-envsubst '${GATEWAY_LISTEN} ${COMMAND_API_ADDR} ${QUERY_API_ADDR} ${PROJECTOR_ADDR} ${GATEWAY_WEB_ROOT} ${GATEWAY_RUNTIME_DIR}
+envsubst '${GATEWAY_LISTEN} ${COMMAND_API_ADDR} ${QUERY_API_ADDR} ${PROJECTOR_ADDR} ${WEBHOOKS_ADDR} ${GATEWAY_WEB_ROOT} ${GATEWAY_RUNTIME_DIR}
 ${GATEWAY_CLIENT_MAX_BODY_SIZE} ${GATEWAY_PROXY_READ_TIMEOUT} ${GATEWAY_SSE_READ_TIMEOUT} ${GATEWAY_WORKER_PROCESSES}
 ${GATEWAY_ERROR_LOG_LEVEL}' <"${GATEWAY_TEMPLATE:-$here/nginx.conf.template}" >"$output.tmp"
 mv "$output.tmp" "$output"

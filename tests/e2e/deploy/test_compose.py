@@ -13,6 +13,7 @@ is skipped, with the reason in the summary, only when no Docker engine can be st
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -128,7 +129,8 @@ class Stack:
 def stack(
     images: tuple[str, str], database_url: str, redis_namespace: RedisNamespace, tmp_path: Path
 ) -> Iterator[Stack]:
-    ports = {name: _free_port() for name in ("GATEWAY_PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT")}
+    names = ("GATEWAY_PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT", "WEBHOOKS_PORT")
+    ports = {name: _free_port() for name in names}
     jwt_secret = secrets.token_hex(32)
     settings = {
         "APP_IMAGE": images[0],
@@ -137,6 +139,7 @@ def stack(
         "REDIS_URL": redis_namespace.url,
         "EVENT_STREAM": redis_namespace.key("events"),
         "JWT_SECRET": jwt_secret,
+        "WEBHOOKS_SECRET_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "POSTGRES_PASSWORD": "unused-the-machine-server-is-used",
         "TEST_POSTGRES_PORT": str(urlsplit(database_url).port or 5432),
         "TEST_REDIS_PORT": str(urlsplit(redis_namespace.url).port or 6379),
@@ -153,7 +156,7 @@ def stack(
     )
     started = time.monotonic()
     try:
-        stack.run("up", "-d", "--no-build", "migrate", "command-api", "projector", "query-api")
+        stack.run("up", "-d", "--no-build", "migrate", "command-api", "projector", "query-api", "webhooks")
         stack.run("run", "-d", "--name", f"{stack.project}_gateway", "gateway")
         _wait_ready(stack.gateway_url)
         print(f"compose stack ready in {time.monotonic() - started:.0f} s")

@@ -67,7 +67,9 @@ def test_stack_serves_a_ticket_and_stops_cleanly(new_database_url: str, redis_na
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         # The gateway is Debian's nginx (tools/system-deps.sh installs it); without it there is no stack to start.
         pytest.skip("nginx is not installed (apt-get install nginx); deploy/docker/prepare-engine.sh installs it")
-    ports = {name: _free_port() for name in ("PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT")}
+    ports = {
+        name: _free_port() for name in ("PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT", "WEBHOOKS_PORT")
+    }
     marker = f"support-ticket-stack-test-{uuid.uuid4().hex}"
     secret = uuid.uuid4().hex
     env = {

@@ -18,6 +18,7 @@ RESERVED = 3  # PostgreSQL's superuser_reserved_connections: not for application
 RELAY = 1  # the relay's dedicated session, in every command-api worker
 QUERY_FIXED = 2 + 1  # the event store pool of /ready, and the checkpoint listener
 PROJECTOR = 4 + 2  # its read-model pool, and its event store pool when EVENT_STORE_URL is another database
+WEBHOOKS = 3  # the dispatcher's pool, the event store's included
 MIGRATION = 1  # the Job's one connection at a time
 SURGE = 1  # every Deployment rolls with maxSurge 1
 
@@ -46,6 +47,8 @@ def per_pod(name: str, deployment: dict[str, Any]) -> int:
         return env(deployment, "DB_READ_CONNECTIONS", QuerySettings().db_read_connections) + QUERY_FIXED
     if name == "projector":
         return PROJECTOR
+    if name == "webhooks":
+        return WEBHOOKS
     return 0  # the gateway holds none
 
 
@@ -54,7 +57,8 @@ def kubernetes_budget() -> tuple[int, int]:
     needed = MIGRATION
     for name, deployment in deployments.items():
         most = autoscalers[name]["spec"]["maxReplicas"] if name in autoscalers else deployment["spec"]["replicas"]
-        needed += (most + SURGE) * per_pod(name, deployment)
+        surge = 0 if deployment["spec"].get("strategy", {}).get("type") == "Recreate" else SURGE
+        needed += (most + surge) * per_pod(name, deployment)
     config = of_kind("ConfigMap")["support-ticket-config"]
     return needed, int(config["metadata"]["annotations"]["support-ticket/postgres-max-connections"])
 
@@ -66,8 +70,9 @@ def test_the_kubernetes_pools_fit_postgres_max_connections() -> None:
 
 
 def test_the_budget_counts_every_pool() -> None:
-    """Per pod: command-api 4 + 1, query-api 3 + 3, projector 6; 7 pods each at most (6 + a surging one)."""
-    assert kubernetes_budget()[0] == 7 * 5 + 7 * 6 + 2 * 6 + 1
+    """Per pod: command-api 4 + 1, query-api 3 + 3, projector 6, webhooks 3 (one pod, recreated: no surge); 7 pods
+    each at most (6 + a surging one)."""
+    assert kubernetes_budget()[0] == 7 * 5 + 7 * 6 + 2 * 6 + 3 + 1
 
 
 def test_the_compose_postgres_allows_the_default_scale_and_more() -> None:
@@ -77,5 +82,5 @@ def test_the_compose_postgres_allows_the_default_scale_and_more() -> None:
     command_api = CommandSettings().db_pool_max_size + RELAY
     query_api = QuerySettings().db_read_connections + QUERY_FIXED
     # One of each as compose starts them, plus the README's example of three command-api replicas.
-    needed = 3 * command_api + query_api + PROJECTOR + MIGRATION
+    needed = 3 * command_api + query_api + PROJECTOR + WEBHOOKS + MIGRATION
     assert needed <= max_connections - RESERVED

@@ -32,6 +32,7 @@ from .sender import Sender
 from .settings import WebhooksSettings
 
 log = logging.getLogger("ticket_webhooks")
+POOL = 3  # PostgreSQL connections per process, the event store's included (deploy/README.md's budget)
 CLAIM_EVERY_ROUNDS = 30  # entries dead replicas left pending are claimed every this many rounds
 TIMEOUTS = DatabaseTimeouts(statement=30, lock=10, idle_in_transaction=10, command=60, acquire=10)
 
@@ -72,13 +73,13 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
+        # Few connections: an attempt holds none while it waits for the endpoint, only to claim and to record.
+        shared = s.store_url == s.database_url
         pool = await create_pool(
-            s.database_url, max_size=s.webhooks_concurrency + 4, timeouts=TIMEOUTS, name="webhooks"
+            s.database_url, max_size=POOL if shared else POOL - 1, timeouts=TIMEOUTS, name="webhooks"
         )
         store_pool = (
-            pool
-            if s.store_url == s.database_url
-            else await create_pool(s.store_url, max_size=4, timeouts=TIMEOUTS, name="event_store")
+            pool if shared else await create_pool(s.store_url, max_size=1, timeouts=TIMEOUTS, name="event_store")
         )
         self.pools = list({id(p): p for p in (pool, store_pool)}.values())
         self._store = PostgresEventStore(store_pool)
