@@ -23,6 +23,7 @@ from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service import tracing
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
+from ticket_service.errors import ApiError
 from ticket_service.shell import add_lifespan, create_shell
 from ticket_workflow.ports import StoreUnavailable
 
@@ -123,6 +124,22 @@ def create_app(settings: EmbeddedSettings | None = None) -> FastAPI:
     ticket_projector.install(app, parts.projection)  # caught up before the first command is taken
     ticket_command.install(app, parts.command)
     ticket_query.install(app, parts.query)
+    app.add_api_route(
+        "/api/webhooks/{path:path}", _webhooks_unavailable, methods=WEBHOOK_METHODS, include_in_schema=False
+    )
     if settings.frontend_dir is not None and settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend")
     return app
+
+
+WEBHOOK_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+async def _webhooks_unavailable(path: str) -> None:
+    """Webhooks need the distributed mode: its dispatcher keeps its queue in PostgreSQL and reads Redis streams."""
+    raise ApiError(
+        501,
+        "not_available",
+        "webhooks are not delivered by the one-process mode (make run): run the distributed system "
+        "(ticket-webhooks with PostgreSQL and Redis; docs/webhooks.md)",
+    )
