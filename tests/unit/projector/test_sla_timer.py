@@ -217,3 +217,22 @@ async def test_nothing_is_alerted_past_the_first_event_the_read_model_has_not_ap
     assert [a.kind for a in await desk.round_at(100)] == ["warning"]
     await Projector(desk.read_model, desk.store).catch_up()
     assert [a.kind for a in await desk.round_at(101)] == ["breached"]
+
+
+async def test_a_breached_clock_paused_and_resumed_is_not_breached_again(desk: Desk) -> None:
+    await desk.ticket("t-1")
+    await desk.deadlines("t-1", warning_at=30, due_at=60)
+    assert [a.kind for a in await desk.round_at(61)] == ["warning", "breached"]
+    await desk.deadlines("t-1", warning_at=None, due_at=None, paused=1, breached=1)  # waits on the customer
+    assert await desk.round_at(100) == []
+    await desk.deadlines("t-1", warning_at=150, due_at=150, paused=0)  # resumed: due at once, a breach is final
+    assert await desk.round_at(200) == []
+
+
+async def test_a_clock_that_paused_past_its_deadline_unseen_is_breached_once_when_it_resumes(desk: Desk) -> None:
+    await desk.ticket("t-1")
+    await desk.deadlines("t-1", warning_at=150, due_at=150, breached=1)  # no alert was raised before the pause
+    raised = await desk.round_at(151)
+    assert [(a.kind, a.due_at) for a in raised] == [("breached", T0 + timedelta(seconds=150))]
+    await desk.deadlines("t-1", warning_at=300, due_at=300)  # paused and resumed once more
+    assert await desk.round_at(400) == []

@@ -2,8 +2,9 @@
 read model's ``sla_alerts`` table, which is also the outbox of the alerts stream.
 
 An alert's id is ``<ticket>:<clock>:<kind>:<due_at>``: the same deadline is alerted once, and a deadline moved (by
-a policy change or a reopen) is a new alert. A clock is alerted while it has a deadline (none while paused) and is
-not met, on a ticket that is neither resolved nor closed. The stream entry's fields are :meth:`Alert.entry`.
+a policy change or a reopen) is a new alert; a clock breached once is not breached again when it resumes after a
+pause (see :func:`due_sql`). A clock is alerted while it has a deadline (none while paused) and is not met, on a
+ticket that is neither resolved nor closed. The stream entry's fields are :meth:`Alert.entry`.
 """
 
 from __future__ import annotations
@@ -94,20 +95,27 @@ class AlertLog(Protocol):
 def due_sql(table: str, alerts_table: str, param: Any) -> str:
     """The due alerts of every clock and kind (``param(1)``: now, ``param(2)``: the limit), earliest first.
 
-    ``sla_warning_at`` is the earliest warning of a ticket's pending clocks (passed or not): no earlier than any
+    A clock already breached when it stopped or paused (``<clock>_breached``: a breach is final) gets no warning,
+    and a breach only if none was raised for it: resuming it moves its deadline without a second breach.
+    ``sla_warning_at`` is the earliest warning of a ticket's pending clocks (passed or not): no later than any
     instant to alert, it narrows the search to its index first."""
     selects = []
     for clock in CLOCKS:
         for kind in KINDS:
             instant = f"t.{clock}_{'warning' if kind == 'warning' else 'due'}_at"
+            raised = (
+                f"EXISTS (SELECT 1 FROM {alerts_table} a WHERE a.ticket_id = t.id AND a.clock = '{clock}'"
+                f" AND a.kind = '{kind}'"
+            )
+            fresh = f"NOT t.{clock}_breached AND NOT {raised} AND a.due_at = t.{clock}_due_at)"
+            if kind == "breached":
+                fresh = f"({fresh} OR t.{clock}_breached AND NOT {raised}))"
             selects.append(
                 f"SELECT t.id AS ticket_id, t.priority, '{clock}' AS clock, '{kind}' AS kind,"
                 f" t.{clock}_due_at AS due_at, t.{clock}_warning_at AS warning_at, {instant} AS instant FROM {table} t"
                 f" WHERE t.sla_warning_at <= {param(1)} AND {instant} <= {param(1)}"  # the pending clocks' index
                 f" AND t.{clock}_due_at IS NOT NULL AND t.{clock}_met_at IS NULL"
-                f" AND t.place NOT IN {CLOSED_PLACES!r}"
-                f" AND NOT EXISTS (SELECT 1 FROM {alerts_table} a WHERE a.ticket_id = t.id AND a.clock = '{clock}'"
-                f" AND a.kind = '{kind}' AND a.due_at = t.{clock}_due_at)"
+                f" AND t.place NOT IN {CLOSED_PLACES!r} AND {fresh}"
             )
     return " UNION ALL ".join(selects) + f" ORDER BY instant, ticket_id, clock, kind LIMIT {param(2)}"
 
