@@ -18,7 +18,7 @@ export function openModal({ title, content, className = '', focus = null, return
   dialog.append(h('div', { class: 'dialog-body' }, h('h2', { id: titleId }, title), content(close)));
   dialog.addEventListener('close', () => {
     dialog.remove();
-    const target = opener && opener.isConnected ? opener : returnTo && returnTo();
+    const target = opener && opener.isConnected && opener !== document.body ? opener : returnTo && returnTo();
     if (target && target.isConnected) target.focus();
   });
   document.body.append(dialog);

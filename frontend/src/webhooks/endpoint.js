@@ -29,14 +29,16 @@ export function endpointCard(endpoint, { types, changed }) {
   let log = null;
   const fail = (err) => sayIn(outcome, webhookErrorText(err), 'error');
 
+  // Busy is said with aria-disabled, not disabled: a disabled button would lose the keyboard's focus.
   const toggle = h('button', { type: 'button', class: 'btn', dataset: { focusKey: key('toggle'), testid: 'webhook-toggle' }, onclick: async () => {
-    toggle.disabled = true;
+    if (toggle.getAttribute('aria-disabled') === 'true') return;
+    toggle.setAttribute('aria-disabled', 'true');
     try {
       await api.updateWebhook(endpoint.id, { enabled: !endpoint.enabled });
       changed(endpoint.enabled ? `${endpoint.url} is disabled: nothing is sent to it until it is enabled.` : `${endpoint.url} is enabled again.`);
     } catch (err) {
       fail(err);
-      toggle.disabled = false;
+      toggle.removeAttribute('aria-disabled');
     }
   } }, endpoint.enabled ? 'Disable' : 'Enable');
 

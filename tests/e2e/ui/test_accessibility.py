@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.ui.arrange import debug_token, post
+from tests.e2e.ui.arrange import Api, debug_token, post, set_sla_policy
 from tests.e2e.ui.test_ui import HelpDesk, desk  # noqa: F401 (the fixture is used by name)
 from tests.support.ids import random_suffix
 
@@ -101,6 +101,7 @@ def seeded(ui_base_url: str) -> dict[str, str]:
 def test_no_serious_or_critical_violation_on_any_page(
     desk: Callable[..., HelpDesk],  # noqa: F811
     seeded: dict[str, str],
+    ui_base_url: str,
 ) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make ui-tools` (npm ci in tools/axe)", pytrace=False)
@@ -158,6 +159,23 @@ def test_no_serious_or_critical_violation_on_any_page(
     admin.sign_in(f"root-{random_suffix()}", "admin")
     admin.go("/system")
     audit.check(admin, "admin: system", "[data-projection] [data-testid=projection-status]")
+    admin.go("/sla")
+    audit.check(admin, "admin: service levels", "#sla-policy")
+    admin.go("/webhooks")
+    audit.check(admin, "admin: webhooks", "[data-testid=webhooks-unavailable], [data-testid=endpoints-none]")
+    admin.go("/privacy")
+    audit.check(admin, "admin: privacy", "#privacy-form")
+    # A ticket with deadlines (a day to answer: no other test's ticket turns breached).
+    policy = {"high": {"first_response_minutes": 1440, "resolution_minutes": 2880, "warning_percent": 80}}
+    set_sla_policy(Api(ui_base_url, f"root-{random_suffix()}", "admin"), policy)
+    timed = post(
+        ui_base_url,
+        "/api/support-ticket",
+        {"subject": "Badge reader", "priority": "high"},
+        debug_token(ui_base_url, seeded["customer"], "customer"),
+    )
+    admin.open_ticket(timed["aggregate_id"])
+    audit.check(admin, "admin: ticket with deadlines", "[data-testid=sla-panel] [data-clock]")
 
     phone = desk("phone", 390, 844)
     phone.sign_in(f"pat-{random_suffix()}", "supervisor")
@@ -166,7 +184,7 @@ def test_no_serious_or_critical_violation_on_any_page(
     phone.open_ticket(ticket)
     audit.check(phone, "supervisor on a phone: ticket", ".ticket-head")
 
-    assert audit.pages == 15
+    assert audit.pages == 19
     # Staff read every marker, so the markers were written and the pages do show such fields to those allowed.
     assert sorted(field for field, marker in STAFF_ONLY.items() if marker in staff_page) == sorted(STAFF_ONLY)
     leaks = {page: found for page, markup in customer_pages.items() if (found := _staff_only_in(markup))}

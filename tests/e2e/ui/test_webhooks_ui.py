@@ -1,0 +1,191 @@
+"""Webhooks in a real Chromium, against the distributed services (command API with its relay, projector, query
+API, the dispatcher; PostgreSQL and Redis) behind a same-origin gateway: an administrator registers an endpoint of
+a partner's receiver running in the test, reads the signing secret once, sees the deliveries arrive in the log
+(each verified by an independent Standard Webhooks implementation), disables and enables it, redelivers from a
+position, edits and deletes it. A private address is refused with the reason in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.conftest import RedisNamespace
+from tests.e2e.ui.arrange import Api
+from tests.e2e.ui.gateway import Gateway
+from tests.e2e.ui.test_system_ui import _axe, _focused
+from tests.e2e.ui.test_ui import HelpDesk
+from tests.e2e.webhooks.conftest import BIN, wait_for
+from tests.e2e.webhooks.receiver import Receiver
+from tests.support.ids import random_suffix
+from tests.support.processes import Process, clean_environment, free_port
+
+REPO = Path(__file__).resolve().parents[3]
+DOCS = REPO / "docs" / "screenshots"
+SERVICES = {
+    "command": "ticket-command-api serve",
+    "projector": "ticket-projector run",
+    "query": "ticket-query-api serve",
+}
+CARD = "[data-testid=endpoints] section.endpoint"
+
+
+@pytest.fixture
+def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -> Iterator[str]:
+    """The distributed help desk in debug mode, its web UI and API on one origin; the base URL."""
+    env = clean_environment(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_namespace.url,
+        EVENT_STREAM=redis_namespace.key("events"),
+        SLA_ALERT_STREAM=redis_namespace.key("sla-alerts"),
+        PROJECTOR_GROUP=redis_namespace.key("projector"),
+        WEBHOOKS_GROUP=redis_namespace.key("webhooks"),
+        CONSUMER_NAME=redis_namespace.key("replica-1"),
+        DEBUG="true",
+        HOST="127.0.0.1",
+        WEBHOOKS_ALLOWED_HOSTS="127.1",  # the receiver (127.0.0.1); every other private address stays refused
+        WEBHOOKS_POLL_SECONDS="0.2",
+        WEBHOOKS_TIMEOUT_SECONDS="2",
+        WEBHOOKS_RETRY_SCHEDULE="0.5,0.5",
+    )
+    for cli in ("ticket-command-api", "ticket-projector", "ticket-webhooks"):
+        done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    started: list[Process] = []
+    upstreams: dict[str, str] = {}
+    gateway: Gateway | None = None
+    try:
+        for name, command in {**SERVICES, "webhooks": "ticket-webhooks run"}.items():
+            port = free_port()
+            upstreams[name] = f"http://127.0.0.1:{port}"
+            binary, verb = command.split()
+            process = Process(
+                [str(BIN / binary), verb], env | {"PORT": str(port)}, tmp_path / f"{name}.log", upstreams[name]
+            )
+            started.append(process)
+        for process in started:
+            process.wait_until("/ready")
+        gateway = Gateway(free_port(), REPO / "frontend", upstreams)
+        gateway.start()
+        yield gateway.url
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        for process in started:
+            process.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver(free_port())
+    made.start()
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
+def _types(receiver: Receiver, secret: str) -> list[str]:
+    return [str(p["type"]) for p in receiver.verified(secret)]
+
+
+def test_an_admin_registers_an_endpoint_and_follows_its_deliveries(
+    browser: Callable[..., WebDriver], stack: str, receiver: Receiver, screenshots: Path
+) -> None:
+    tag = random_suffix()
+    admin_name = f"root-{tag}"
+    admin = HelpDesk(browser(), stack, screenshots, "admin")
+    admin.sign_in(admin_name, "admin")
+    admin.click("#nav a[href='#/webhooks']")
+    admin.find("[data-testid=endpoints-none]")
+    assert admin.attr("#nav a[href='#/webhooks']", "aria-current") == "page"
+
+    # Checks before sending, then the server's refusal of an internal address, in plain words.
+    admin.click("#webhook-register [data-testid=webhook-submit]")
+    assert "Give the address" in admin.text("#webhook-register .form-error")
+    admin.find("[data-testid=webhook-url]").send_keys("http://10.1.2.3/hooks")
+    admin.click("#webhook-register input[value=Created]")
+    admin.click("#webhook-register [data-testid=webhook-submit]")
+    assert "private, local or otherwise internal" in admin.text("#webhook-register .form-error")
+    assert admin.attr("[data-testid=webhook-url]", "aria-invalid") == "true"
+
+    # Registered: the secret is shown once, with a warning and a copy button; closing gives focus back.
+    url = admin.find("[data-testid=webhook-url]")
+    url.clear()
+    url.send_keys(f"http://127.1:{receiver.port}/hooks")
+    admin.click("#webhook-register input[value='*']")
+    admin.find("#webhook-register input[name=description]").send_keys("CRM of the partner")
+    admin.click("#webhook-register [data-testid=webhook-submit]")
+    dialog = admin.find("dialog[open]")
+    assert "only time the secret is shown" in dialog.text
+    secret = admin.attr("[data-testid=webhook-secret]", "value")
+    assert secret.startswith("whsec_")
+    admin.click("[data-testid=copy-secret]")
+    admin.wait(lambda d: admin.text("[data-testid=copy-status]"), message="the copy is told")
+    assert _axe(admin, "admin: webhook secret", "dialog[open]") == []
+    admin.click("[data-testid=secret-done]")
+    admin.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog"), message="dialog closed")
+    assert admin.d.execute_script("return document.activeElement.id") == "register-title"
+    assert "Registered" in admin.text("[data-testid=outcome]")
+    assert secret not in admin.d.page_source, "shown once only"
+    assert admin.text(f"{CARD} [data-testid=webhook-state]").endswith("Enabled")
+    assert admin.text(f"{CARD} [data-testid=webhook-types]") == "All events"
+    assert admin.text(f"{CARD} [data-testid=failure-streak]") == "0"
+
+    # Events arrive at the receiver, signed; the log lists them.
+    customer = Api(stack, f"ada-{tag}", "customer")
+    agent = Api(stack, f"bob-{tag}", "agent")
+    created = customer.call("POST", "/api/support-ticket", {"subject": "Invoice missing"})
+    ticket = str(created["aggregate_id"])
+    agent.fire("assign", ticket, assignee=agent.user)
+    wait_for(lambda: _types(receiver, secret)[:2] == ["Created", "Assigned"], "both events at the receiver")
+    admin.click(f"{CARD} [data-testid=webhook-log]")
+    admin.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=deliveries] tbody tr")) >= 2, 20)
+    rows = admin.text("[data-testid=deliveries]")
+    assert "Created" in rows and "Assigned" in rows and "204" in rows
+    assert admin.attr("[data-testid=deliveries] tbody tr", "data-status") == "delivered"
+    assert _axe(admin, "admin: webhooks with the log", "[data-testid=deliveries]") == []
+    admin.shot("75-webhooks")
+    shutil.copyfile(screenshots / "75-webhooks.png", DOCS / "webhooks.png")
+
+    # Disable, then enable again.
+    admin.click(f"{CARD} [data-testid=webhook-toggle]")
+    admin.wait(lambda d: admin.text(f"{CARD} [data-testid=webhook-state]").endswith("Disabled"), message="disabled")
+    assert "is disabled" in admin.text("[data-testid=outcome]")
+    assert admin.text(f"{CARD} [data-testid=webhook-toggle]") == "Enable"
+    assert _focused(admin) == "webhook-toggle", "focus stays on the button"
+    admin.click(f"{CARD} [data-testid=webhook-toggle]")
+    admin.wait(lambda d: admin.text(f"{CARD} [data-testid=webhook-state]").endswith("Enabled"), message="enabled")
+    admin.find("[data-testid=deliveries]")  # the open log stays open
+
+    # Redeliver from the first event's position: the receiver gets it again.
+    before = len(receiver.snapshot())
+    admin.find("[data-testid=redeliver-from]").send_keys(str(created["position"]))
+    admin.click("[data-testid=redeliver]")
+    admin.wait(
+        lambda d: "queued again from position" in admin.text("[data-testid=redeliver-outcome]"), message="queued"
+    )
+    wait_for(lambda: len(receiver.snapshot()) > before, "the redelivery")
+    assert "Created" in _types(receiver, secret)[before:]
+
+    # Edit, then delete (confirmed).
+    admin.click(f"{CARD} [data-testid=webhook-edit]")
+    field = admin.find("dialog[open] input[name=description]")
+    field.clear()
+    field.send_keys("CRM, production")
+    admin.click("dialog[open] [data-testid=webhook-submit]")
+    admin.wait(lambda d: "CRM, production" in admin.text(CARD), message="edited")
+    admin.click(f"{CARD} [data-testid=webhook-delete]")
+    assert "cannot be undone" in admin.find("dialog[open]").text
+    admin.click("[data-testid=webhook-delete-confirm]")
+    admin.find("[data-testid=endpoints-none]")
+    assert Api(stack, admin_name, "admin").call("GET", "/api/webhooks/endpoints")["endpoints"] == []
+    assert admin.console_errors(allowed=("422",)) == []
+    assert json.dumps(receiver.verified(secret))  # every delivery verified with the independent implementation
