@@ -112,6 +112,8 @@ def next_cursor(query: TicketQuery, last: Mapping[str, Any]) -> str:
     values = []
     for column in SORT_COLUMNS[query.sort_key]:
         value = last[column]
+        if isinstance(value, str) and column.endswith("_at"):  # a time as SQLite stores it
+            value = datetime.fromisoformat(value)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
     return make_cursor(query.sort, values)
 

@@ -22,6 +22,7 @@ from . import asyncapi, debug, metrics
 from .routes import command_router
 from .runtime import GivenStore, Parts, PostgresStore
 from .settings import Settings
+from .sla_routes import sla_router
 
 TITLE = "Support-ticket command API"
 DESCRIPTION = "Create support tickets and fire workflow transitions. Errors: `{success: false, code, ...}`."
@@ -50,6 +51,7 @@ def install(app: FastAPI, parts: Parts) -> None:
     metrics.install(app, parts)  # after the store's lifespan: its observers attach to what that opened
     add_checks(app, parts.source.checks())
     app.include_router(command_router())
+    app.include_router(sla_router())  # the service-level policy (admin)
     if parts.mint_secret is not None:
         app.include_router(debug.router)
     stream = parts.event_stream

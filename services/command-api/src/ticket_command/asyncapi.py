@@ -20,10 +20,12 @@ from ticket_workflow import (
     EventMetadata,
 )
 from ticket_workflow.data import DATA_SCHEMAS, ConversationData, CreateTicketData
+from ticket_workflow.sla import Policy
 from ticket_workflow.visibility import STAFF_ONLY_DATA
 
 VERSION = "1.0.0"
 STAFF_ONLY_TEXT = "Staff only: a subscriber serving customers must not show it."
+POLICY_SET = "ServiceLevelPolicySet"  # on the system stream $sla-policy (ticket_command.sla_routes)
 
 
 def document(stream: str) -> dict[str, Any]:
@@ -74,6 +76,7 @@ def _event_types() -> list[tuple[str, str]]:
         (CREATED, "A ticket was created"),
         *((t.event_type, t.description) for t in SUPPORT_TICKET.transitions),
         *_CONVERSATION.items(),
+        (POLICY_SET, "An admin set the service-level policy (the whole of it; stream_id `$sla-policy`)"),
     ]
 
 
@@ -118,6 +121,8 @@ def _entry_schema(event_type: str) -> dict[str, Any]:
 
 
 def _data_schema(event_type: str) -> dict[str, Any]:
+    if event_type == POLICY_SET:  # not about one ticket: no aggregate_id
+        return Policy.model_json_schema()
     if event_type == CREATED:
         schema, always = CreateTicketData.model_json_schema(), ["subject", "description", "priority", "requester"]
     elif event_type in _CONVERSATION:

@@ -25,6 +25,8 @@ from ticket_readmodel.read_model import Known, TicketRow
 from ticket_workflow import Actor, TicketState, may_view, seed_view
 from ticket_workflow.visibility import sees_everything, visible_ticket
 
+from .service_levels import NULL, SlaClocks
+
 KEPT = 20_000  # renderings kept, least recently used dropped first (a few hundred bytes to a few KB each)
 JSON = "application/json"
 
@@ -61,6 +63,7 @@ class Renderings:
     def __init__(self, kept: int = KEPT) -> None:
         self._kept = kept
         self._rendered: OrderedDict[Key, Rendered] = OrderedDict()
+        self.sla = SlaClocks()  # "sla" depends on the time of the read: written per read, never kept
 
     def ticket(self, row: TicketRow, actor: Actor) -> bytes:
         return b"".join(self._parts(row, self._of(row), actor))
@@ -94,11 +97,11 @@ class Renderings:
 
         return held, known
 
-    @staticmethod
-    def _parts(row: TicketRow, rendered: Rendered, actor: Actor) -> tuple[bytes, ...]:
+    def _parts(self, row: TicketRow, rendered: Rendered, actor: Actor) -> tuple[bytes, ...]:
         net = net_view(row["marking"], actor.roles, row["requester"] == actor.sub)
         tail = rendered.tail if net.everything else rendered.public_tail
-        return rendered.head, net.head, b',"available_transitions":', net.available, tail
+        sla = self.sla.render(row) if net.everything else NULL  # service levels: for staff only
+        return rendered.head, net.head, b',"available_transitions":', net.available, tail[:-1], b',"sla":', sla, b"}"
 
     def _of(self, row: TicketRow) -> Rendered:
         key = (row["id"], row["version"], row["last_position"])

@@ -61,7 +61,7 @@ def waits(request: Request) -> bool:
     return b"x-min-position" in dict(request.scope["headers"])
 
 
-LIST_PARAMETERS = frozenset({"place", "assignee", "requester", "priority", "q", "sort", "limit", "cursor"})
+LIST_PARAMETERS = frozenset({"place", "assignee", "requester", "priority", "q", "sla", "sort", "limit", "cursor"})
 
 
 def list_arguments(request: Request) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ is not staff.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,21 @@ class MessageView(BaseModel):
     body: str
     at: datetime
     staff: bool = Field(description="Written by staff (an agent or a role inheriting it).")
+
+
+class ClockView(BaseModel):
+    due_at: datetime | None = Field(description="When the target is used up; null while paused.")
+    warning_at: datetime | None
+    status: Literal["ok", "warning", "breached", "met", "paused"]
+    met_at: datetime | None = Field(description="When the clock stopped (first response, resolution).")
+    elapsed_seconds: float = Field(description="Time counted so far (working time under a business-hours calendar).")
+    target_seconds: int
+
+
+class SlaView(BaseModel):
+    first_response: ClockView | None
+    resolution: ClockView | None
+    status: Literal["ok", "warning", "breached", "met"] = Field(description="The worse clock; met when both are.")
 
 
 class TicketView(BaseModel):
@@ -56,6 +71,9 @@ class TicketView(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla: SlaView | None = Field(
+        None, description="Service levels as of the read; staff only (null for a customer, and without a policy)."
+    )
 
 
 class TicketList(BaseModel):

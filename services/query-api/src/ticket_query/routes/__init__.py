@@ -7,7 +7,7 @@ answer. What they read comes from :mod:`ticket_query.dependencies`, typed, from 
 
 from fastapi import APIRouter
 
-from . import alerts, directory, history, stream, tickets
+from . import alerts, directory, history, service_levels, stream, tickets
 
 
 def query_router() -> APIRouter:
@@ -17,6 +17,6 @@ def query_router() -> APIRouter:
     every request, which cost ``GET /api/support-ticket/{id}`` a sixth of its rate (docs/performance.md, "The
     conversation and the restructuring")."""
     router = APIRouter()
-    for part in (tickets, history, directory, stream, alerts):
+    for part in (tickets, history, directory, service_levels, stream, alerts):
         router.routes.extend(part.router.routes)
     return router

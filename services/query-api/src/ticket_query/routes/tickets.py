@@ -6,6 +6,7 @@ the route's shortcut (:mod:`ticket_query.shortcuts`): the same endpoint, called 
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -26,6 +27,10 @@ from .common import PREFIX, TAGS, TicketId, errors, visible_ticket
 
 PLACES: dict[str, Any] = {"enum": list(SUPPORT_TICKET.place_names)}
 LEVELS: dict[str, Any] = {"enum": list(PRIORITIES)}
+SLA_STATUSES = ("ok", "warning", "breached", "met")
+SLA_LEVELS: dict[str, Any] = {"enum": list(SLA_STATUSES)}
+SLA_FILTER = "Staff only: the service-level status (the worse clock) now: ok, warning, breached, met."
+SORT_ORDERS = ", ".join(SORTS) + " (`sla_due`: the nearest pending deadline first, none last; staff only)"
 TEXT_SEARCH = (
     "Case-insensitive substring of the ticket number (an id prefix, with or without a leading `#`), requester, "
     "assignee, subject, description or the public conversation; for staff, of the internal notes too."
@@ -37,7 +42,9 @@ router = APIRouter(prefix=PREFIX, tags=TAGS, route_class=shortcut_route(SHORTCUT
 
 @router.get("/support-ticket/{ticket_id}", response_model=TicketView, responses=errors(401, 404, 422, 503))
 async def get_ticket(ticket_id: TicketId, actor: Caller, parts: QueryParts) -> Response:
-    return json_response(parts.renderings.ticket(await visible_ticket(parts.model(), ticket_id, actor), actor))
+    row = await visible_ticket(parts.model(), ticket_id, actor)
+    await parts.renderings.sla.prepare(parts.model(), (row,))
+    return json_response(parts.renderings.ticket(row, actor))
 
 
 async def get_ticket_shortcut(request: Request) -> Response | None:
@@ -60,7 +67,8 @@ async def list_tickets(
     requester: str | None = None,
     priority: Annotated[str | None, Query(description=", ".join(PRIORITIES), json_schema_extra=LEVELS)] = None,
     q: Annotated[str | None, Query(max_length=200, description=TEXT_SEARCH)] = None,
-    sort: Annotated[Sort, Query(description=", ".join(SORTS))] = "-created",
+    sla: Annotated[str | None, Query(description=SLA_FILTER, json_schema_extra=SLA_LEVELS)] = None,
+    sort: Annotated[Sort, Query(description=SORT_ORDERS)] = "-created",
     limit: Annotated[int, Query(ge=1, le=100), DIGITS] = 25,
     cursor: str | None = None,
 ) -> Response:
@@ -70,6 +78,10 @@ async def list_tickets(
         )
     if priority is not None and priority not in PRIORITIES:
         raise ApiError(422, "invalid_request", f"priority: must be one of {', '.join(PRIORITIES)}", "priority")
+    if sla is not None and sla not in SLA_STATUSES:
+        raise ApiError(422, "invalid_request", f"sla: must be one of {', '.join(SLA_STATUSES)}", "sla")
+    if (sla is not None or sort.endswith("sla_due")) and not is_staff(SUPPORT_TICKET, actor.roles):
+        raise ApiError(403, "forbidden", "service levels are for agents, supervisors and admins", "sla")
     if assignee == "me":
         assignee = actor.sub
     if not is_staff(SUPPORT_TICKET, actor.roles):
@@ -83,6 +95,8 @@ async def list_tickets(
         priority=priority,
         text=q,
         include_notes=sees_everything(actor.roles),
+        sla=sla,
+        as_of=datetime.now(UTC),
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -92,6 +106,7 @@ async def list_tickets(
         page = await parts.model().list_ticket_rows(query, known=known)
     except InvalidCursor as exc:
         raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
+    await parts.renderings.sla.prepare(parts.model(), page.items)
     return json_response(parts.renderings.page(page.items, page.next_cursor, actor, held))
 
 
