@@ -45,6 +45,8 @@ test('time left reads as people say it, then overdue', () => {
   assert.equal(timeLeftText(c, T0 - 20 * MIN), 'due in 1 h 20 min');
   assert.equal(timeLeftText(c, T0 + 59 * MIN + 15_000), 'due in 45 s');
   assert.equal(timeLeftText(c, T0 + 65 * MIN), 'overdue by 5 min');
+  assert.equal(timeLeftText(c, T0 + 60 * MIN), 'just overdue', 'not "overdue by 0 s"');
+  assert.equal(timeLeftText(c, T0 + 60 * MIN + 1000), 'overdue by 1 s');
   assert.equal(timeLeftText({ ...c, met_at: at(1), status: 'met' }, T0), 'met');
   assert.equal(timeLeftText({ ...c, due_at: null, status: 'paused' }, T0), 'paused');
 });

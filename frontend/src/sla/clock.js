@@ -63,7 +63,8 @@ export function timeLeftText(clock, now) {
   if (clock.met_at) return 'met late';
   const due = instant(clock && clock.due_at);
   if (due === null) return status === 'paused' ? 'paused' : 'no deadline';
-  return now >= due ? `overdue by ${formatLeft(now - due)}` : `due in ${formatLeft(due - now)}`;
+  if (now >= due) return now - due < 1000 ? 'just overdue' : `overdue by ${formatLeft(now - due)}`;
+  return `due in ${formatLeft(due - now)}`;
 }
 
 /**

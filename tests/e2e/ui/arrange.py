@@ -48,9 +48,7 @@ class Api:
         return self.call("POST", f"/api/{transition}", body)
 
 
-def set_sla_policy(
-    admin: Api, targets: dict[str, dict[str, int | None]], calendar: dict[str, Any] | None = None
-) -> int:
+def set_sla_policy(admin: Api, targets: dict[str, Any], calendar: dict[str, Any] | None = None) -> int:
     """Save a service-level policy as an administrator (PUT /api/sla/policy over the current version); its version."""
     current = admin.call("GET", "/api/sla/policy")
     body = {"targets": targets, "calendar": calendar, "expected_version": current["version"]}

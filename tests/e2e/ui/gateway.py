@@ -53,7 +53,7 @@ class Gateway:
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "host"}
                 upstream = urlsplit(target)
-                conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+                conn = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=60)
                 try:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     answer = conn.getresponse()
@@ -87,7 +87,8 @@ class Gateway:
                     super().do_HEAD()
 
             def do_POST(self) -> None:
-                self._proxy() or self.send_error(404)
+                if not self._proxy():
+                    self.send_error(404)
 
             do_PUT = do_PATCH = do_DELETE = do_POST
 

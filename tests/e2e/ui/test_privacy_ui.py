@@ -65,7 +65,7 @@ def test_an_admin_exports_then_erases_a_customer(desk: Callable[..., HelpDesk], 
     summary = admin.text("[data-testid=export-text]")
     assert summary.startswith("1 ticket and ") and summary.endswith(f"held about {person}."), summary
     link = admin.find("[data-testid=export-file]")
-    assert link.get_attribute("download").startswith(f"personal-data-{person}-")
+    assert str(link.get_attribute("download")).startswith(f"personal-data-{person}-")
     exported = json.loads(admin.d.execute_async_script(READ_BLOB, link.get_attribute("href")))
     assert exported["subject"] == person and exported["erased"] is False
     assert subject in json.dumps(exported)
