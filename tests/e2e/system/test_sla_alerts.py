@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -21,6 +21,7 @@ from tests.conftest import RedisNamespace
 from tests.support.processes import Process, clean_environment, free_port
 from ticket_service.auth import mint_token
 
+Batch = list[tuple[str, list[tuple[str, dict[str, str]]]]]
 SECRET = "sla-alerts-secret-0123456789abcdef"
 BIN = Path(sys.executable).parent
 ON_TIME = 5.0  # seconds: the most an alert may arrive after its instant (the timer's round is 1 s)
@@ -100,7 +101,8 @@ def test_warnings_and_breaches_arrive_on_time_with_no_event(system: dict[str, An
     deadline = time.monotonic() + 120
     while len(entries) < 4:
         assert time.monotonic() < deadline, f"alerts seen within 120 s: {entries}"
-        for _, found in client.xread({system["alerts"]: last}, block=1000, count=10) or []:
+        batch = cast(Batch, client.xread({system["alerts"]: last}, block=1000, count=10))
+        for _, found in batch or []:
             for entry_id, fields in found:
                 last = entry_id
                 entries.append(fields)
