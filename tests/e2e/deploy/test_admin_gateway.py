@@ -29,7 +29,8 @@ def test_the_gateway_sends_the_admin_api_to_the_projector(
 ) -> None:
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         pytest.skip("nginx is not installed (apt-get install nginx); deploy/docker/prepare-engine.sh installs it")
-    ports = {name: _free_port() for name in ("PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT")}
+    names = ("PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT", "WEBHOOKS_PORT")
+    ports = {name: _free_port() for name in names}
     secret = uuid.uuid4().hex
     env = {
         **os.environ,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,7 @@ class Receiver:
         self.port = port
         self.received: list[Received] = []
         self.failing = False
+        self.delay = 0.0  # seconds before answering (after recording): attempts stay in flight that long
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -52,6 +54,7 @@ class Receiver:
                     if not failing:
                         headers = {k.lower(): v for k, v in self.headers.items()}
                         receiver.received.append(Received(headers, body))
+                time.sleep(receiver.delay)
                 self.send_response(500 if failing else 204)
                 self.send_header("content-length", "0")
                 self.end_headers()
