@@ -44,17 +44,17 @@ class Desk:
     url: str = ""
     started: list[Process] = field(default_factory=list)
 
-    def start_webhooks(self) -> None:
+    def start_webhooks(self, ready: str = "/ready", **env: str) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.webhooks = Process(
             [str(BIN / "ticket-webhooks"), "run"],
-            self.env | {"PORT": str(port)},
+            self.env | {"PORT": str(port)} | env,
             self.log_dir / "webhooks.log",
             self.url,
         )
         self.started.append(self.webhooks)
-        self.webhooks.wait_until("/ready")
+        self.webhooks.wait_until(ready)
 
     def kill_webhooks(self) -> None:
         assert self.webhooks is not None

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from tests.conftest import RedisNamespace
+from tests.support.processes import free_port
 
 from .conftest import Desk, wait_for
 from .receiver import Receiver
@@ -143,3 +144,13 @@ def test_every_event_arrives_signed_in_order_after_downtime_and_a_killed_dispatc
     assert gauge(desk, 'ticket_webhook_deliveries_total{outcome="delivered"}') >= 1  # the alert, since the restart
     assert gauge(desk, "ticket_webhook_delivery_duration_seconds_count") >= 1
     wait_for(lambda: gauge(desk, "ticket_webhook_pending_deliveries") == 0, "no delivery pending at the end")
+
+
+def test_events_are_delivered_while_redis_is_down(desk_factory: Callable[..., Desk], receiver: Receiver) -> None:
+    desk = desk_factory(WEBHOOKS_ALLOW_PRIVATE="true")
+    desk.kill_webhooks()
+    desk.start_webhooks("/health", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    assert httpx.get(f"{desk.url}/ready", timeout=10).status_code == 503  # it says so
+    _, secret = desk.register(receiver.url)
+    tickets = life(desk, 1, "Modem")
+    wait_for(lambda: expected(tickets) <= got(receiver, secret), "the events, read from the event store")

@@ -6,7 +6,8 @@ import ipaddress
 
 import pytest
 
-from ticket_webhooks.ssrf import UnsafeUrl, check, why_unsafe
+from ticket_webhooks.sender import Sender
+from ticket_webhooks.ssrf import Target, UnsafeUrl, check, why_unsafe
 
 pytestmark = pytest.mark.unit
 
@@ -82,3 +83,18 @@ async def test_operators_allow_private_addresses_or_named_hosts() -> None:
     assert (named.host, named.address) == ("hooks.internal", None)
     public = await check("https://8.8.8.8/x", allow_private=False)
     assert (public.port, public.address) == (443, "8.8.8.8")
+
+
+def test_an_attempt_connects_to_the_address_checked_with_the_host_name_for_host_and_tls() -> None:
+    sender = Sender(timeout=1.0, allow_private=False)
+    target = Target("https://hooks.example.com:8443/in?x=1", "hooks.example.com", 8443, "93.184.216.34")
+    request = sender._request(target, {"webhook-id": "evt_1"}, b"{}")
+    assert (request.url.host, request.url.port, request.url.path, request.url.query) == (
+        "93.184.216.34",
+        8443,
+        "/in",
+        b"x=1",
+    )
+    assert request.headers["host"] == "hooks.example.com:8443"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
+    assert sender.client.follow_redirects is False

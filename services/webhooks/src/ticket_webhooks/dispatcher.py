@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import asyncpg
@@ -115,7 +115,7 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
 
-    def _done(self, running: set[asyncio.Task[None]]):  # type: ignore[no-untyped-def]
+    def _done(self, running: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             running.discard(task)
             if not task.cancelled() and task.exception() is not None:

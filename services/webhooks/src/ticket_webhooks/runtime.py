@@ -1,10 +1,11 @@
 """The running dispatcher: its connections, the Redis consumer group ``WEBHOOKS_GROUP`` on the events stream and
-on the service-level alerts stream, and the delivery worker.
+on the service-level alerts stream, the delivery worker, and a poll of the event store.
 
 The events stream only wakes the dispatcher: the events themselves are read from the event store after the
 checkpoint, so a trimmed or lost entry loses nothing, and the store is read again every ``WEBHOOKS_POLL_SECONDS``
-anyway. An alert exists only on its stream, so its entry is acknowledged after its deliveries are committed; on
-start this consumer's unacknowledged entries are read again (``0``), and those dead consumers left are claimed.
+anyway (also while Redis is down). An alert exists only on its stream, so its entry is acknowledged after its
+deliveries are committed; on start this consumer's unacknowledged entries are read again (``0``), and those dead
+consumers left are claimed.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Runtime:
         self._tasks = [
             asyncio.create_task(self._consume(), name="webhooks-consumer"),
             asyncio.create_task(self._work(), name="webhooks-worker"),
+            asyncio.create_task(self._poll(), name="webhooks-store-poll"),
         ]
 
     async def stop(self) -> None:
@@ -126,6 +128,17 @@ class Runtime:
     async def _work(self) -> None:
         await self._until_migrated()
         await self.dispatcher.run()
+
+    async def _poll(self) -> None:
+        """Read the store after the checkpoint every ``WEBHOOKS_POLL_SECONDS``, whatever Redis does: events are
+        delivered while Redis is down, only later."""
+        await self._until_migrated()
+        while True:
+            await asyncio.sleep(self.settings.webhooks_poll_seconds)
+            try:
+                await self.dispatcher.catch_up()
+            except TRANSIENT as exc:
+                log.warning("reading the event store failed, trying again: %s", exc)
 
     async def _until_migrated(self) -> None:
         delay = 0.1
