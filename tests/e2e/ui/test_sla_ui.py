@@ -29,6 +29,14 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 # The first response target is one minute and warns at half: "due soon" 30 s after the ticket is opened, breached
 # at 60 s. Liveness bounds only: the page must change by itself, on its clock, within them.
 SOON = 45
+# Installed in the agent's queue: marks the document (a reload would lose the mark) and records what the live
+# region says.
+SAID = """
+window.__sameDocument = true;
+window.__said = [];
+new MutationObserver(() => window.__said.push(document.getElementById('toast').textContent))
+  .observe(document.getElementById('toast'), {childList: true, characterData: true, subtree: true});
+"""
 SUMMARY = "tr[data-ticket-id='{}'] [data-testid=sla] .sla-summary"
 
 
@@ -129,7 +137,7 @@ def test_an_admin_sets_the_policy_and_an_agent_sees_deadlines_live(
     )
     _type(admin, "urgent.first_response_minutes", "5")
     admin.click("[data-testid=sla-save]")
-    assert "Someone else changed the policy" in admin.text("[data-testid=sla-errors]")
+    admin.wait(lambda d: "Someone else changed the policy" in admin.text("[data-testid=sla-errors]"), message="409")
     admin.click("[data-testid=sla-reload]")
     admin.wait(lambda d: admin.attr(_field(admin, "low.first_response_minutes"), "value") == "900", message="theirs")
     assert "Version 2" in admin.text("[data-testid=sla-version]")
@@ -145,7 +153,7 @@ def test_an_admin_sets_the_policy_and_an_agent_sees_deadlines_live(
     agent.sign_in(agent_name, "agent")
     agent.go("/queue")
     agent.find(SUMMARY.format(urgent))
-    agent.d.execute_script("window.__sameDocument = true")
+    agent.d.execute_script(SAID)
     assert _status(agent, urgent) == "ok", agent.text(SUMMARY.format(urgent))
     assert "First response due in" in agent.text(SUMMARY.format(urgent))
     assert "On track" in agent.text(SUMMARY.format(urgent)), "a status is said in words, not colour alone"
@@ -155,10 +163,16 @@ def test_an_admin_sets_the_policy_and_an_agent_sees_deadlines_live(
     agent.wait(lambda d: _status(agent, urgent) == "breached", SOON, "never turned breached")
     assert "First response " in agent.text(SUMMARY.format(urgent)) and "overdue" in agent.text(SUMMARY.format(urgent))
     assert agent.d.execute_script("return window.__sameDocument === true"), "the page was reloaded"
+    said = agent.d.execute_script("return window.__said")
+    assert any("due soon" in s for s in said) and any("breached" in s for s in said), f"announced: {said}"
     agent.shot("70-sla-queue")
     shutil.copyfile(screenshots / "70-sla-queue.png", DOCS / "sla-queue.png")
 
+    agent.go("/queue?view=board")
+    agent.find(f".board-card[data-ticket-id='{urgent}'] [data-testid=sla] .sla-summary[data-sla-status=breached]")
+
     # Filter and sort by deadline.
+    agent.go("/queue")
     Select(agent.find("#filter-sla")).select_by_value("breached")
     agent.wait(lambda d: "sla=breached" in d.current_url, message="filter in the URL")
     agent.wait(lambda d: _rows(agent) == [urgent])
