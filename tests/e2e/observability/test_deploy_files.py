@@ -48,7 +48,7 @@ def test_prometheus_scrapes_the_compose_services_on_their_ports() -> None:
     config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())
     jobs = [(job["job_name"], sd) for job in config["scrape_configs"] for sd in job.get("dns_sd_configs", [])]
     scraped = {name: (sd["names"][0], sd["port"]) for name, sd in jobs}
-    for name in ("command-api", "projector", "query-api"):
+    for name in ("command-api", "projector", "query-api", "webhooks"):
         assert scraped[name] == (name, int(services[name]["environment"]["PORT"]))
     mounted = [v.split(":")[1] for v in services["prometheus"]["volumes"]]
     assert all(rule in mounted for rule in config["rule_files"])
@@ -91,7 +91,7 @@ def test_docker_compose_accepts_the_profile(tmp_path: Path) -> None:
     else:
         pytest.skip("no docker compose here; the YAML checks above cover the file")
     env_file = tmp_path / ".env"
-    env_file.write_text("DATABASE_URL=postgresql://u:p@postgres/db\nPOSTGRES_PASSWORD=p\n")
+    env_file.write_text("DATABASE_URL=postgresql://u:p@postgres/db\nPOSTGRES_PASSWORD=p\nWEBHOOKS_SECRET_KEY=k\n")
     args = ["--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml"), "--profile", "observability"]
     done = subprocess.run([*command, *args, "config", "--services"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
