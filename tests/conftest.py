@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from tests.support.ids import random_suffix
 from tests.support.servers import postgres_server, redis_server, with_database
 
 LAYERS = ("unit", "contract", "integration", "e2e")
+# The key-encryption key of personal data for every service a test starts (in-process or as a process that
+# inherits the environment); services refuse to start without one unless DEBUG=true.
+TEST_PERSONAL_DATA_KEY = "dGVzdHMtb25seSBwZXJzb25hbCBkYXRhIGtleSAzMiE="
+os.environ.setdefault("PERSONAL_DATA_KEY", TEST_PERSONAL_DATA_KEY)
 TESTS = Path(__file__).parent
 
 

@@ -23,7 +23,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ticket_privacy": {"ticket_workflow", "ticket_migrations"},
     "ticket_service": {"ticket_workflow"},
     "ticket_command": {"ticket_workflow", "ticket_eventstore", "ticket_service", "ticket_privacy"},
-    "ticket_projector": {"ticket_workflow", "ticket_eventstore", "ticket_readmodel", "ticket_service", "ticket_privacy"},
+    "ticket_projector": {
+        "ticket_workflow",
+        "ticket_eventstore",
+        "ticket_readmodel",
+        "ticket_service",
+        "ticket_privacy",
+    },
     "ticket_query": {"ticket_workflow", "ticket_eventstore", "ticket_readmodel", "ticket_service"},
     "ticket_webhooks": {
         "ticket_workflow",

@@ -20,6 +20,8 @@ import ticket_command
 import ticket_projector
 import ticket_query
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_privacy import Privacy, SealingStore, key_encryption_key
+from ticket_privacy.sqlite import SqliteKeyStore
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service import tracing
 from ticket_service.auth import DEVELOPMENT_SECRET, TokenVerifier, require_key
@@ -35,9 +37,10 @@ DESCRIPTION = "The command and query APIs of the support-ticket system in one pr
 
 @dataclass
 class Storage:
-    """The SQLite file's event store and read model, open for the app's lifetime."""
+    """The SQLite file's event store, read model and personal data keys, open for the app's lifetime."""
 
     path: str
+    privacy: Privacy
     _open: tuple[SqliteEventStore, SqliteReadModel] | None = field(default=None, init=False)
 
     @contextlib.asynccontextmanager
@@ -47,6 +50,7 @@ class Storage:
             store = await SqliteEventStore.create(db)
             read_model = SqliteReadModel(db)
             await read_model.migrate()
+            self.privacy.keys = await SqliteKeyStore.create(db)  # after the events: it indexes their table
             self._open = (store, read_model)
             yield
         finally:
@@ -79,7 +83,7 @@ def build_parts(settings: EmbeddedSettings) -> Parts:
     """Refuses (:class:`~ticket_service.auth.MissingKey`) to build without a JWT key unless ``DEBUG``."""
     auth = require_key(settings.auth, debug=settings.debug)
     verifier = TokenVerifier(auth)  # one verifier for the command and the query routes
-    storage = Storage(settings.db_path)
+    storage = Storage(settings.db_path, Privacy(key_encryption_key(debug=settings.debug)))
     query = ticket_query.Parts(
         verifier=verifier,
         poll_seconds=settings.stream_poll_seconds,
@@ -91,11 +95,12 @@ def build_parts(settings: EmbeddedSettings) -> Parts:
     projection = ticket_projector.InProcessProjection(
         lambda: (storage.read_model(), storage.store()), query.checkpoint.advance
     )
+    projection.privacy = storage.privacy  # events are stored sealed: opened before they are projected
     # Debug tokens are signed with the public development secret only, so they exist only where it is the key.
     minting = settings.debug and auth.secret == DEVELOPMENT_SECRET
     command = ticket_command.Parts(
         verifier=verifier,
-        source=ticket_command.GivenStore(projection.projecting),
+        source=ticket_command.GivenStore(lambda: SealingStore(projection.projecting(), storage.privacy)),
         mint_secret=DEVELOPMENT_SECRET if minting else None,
     )
     return Parts(storage, command, query, ticket_projector.Parts(projection))

@@ -263,6 +263,15 @@ class PostgresTransaction:
         await sla_store.after_write(PostgresSla(self._conn, self._q), effects, policies)
         self._tickets.update((i, t) for i, (t, _) in effects.tickets.items())
 
+    async def rewrite(self, effects: Effects) -> None:
+        ids = list(effects.tickets)
+        await self._conn.execute(f"DELETE FROM {self._q}history WHERE ticket_id = ANY($1::text[])", ids)
+        tickets = [mapping.ticket_values(t, position, POSTGRES) for t, position in effects.tickets.values()]
+        await self._conn.execute(bulk.upsert_tickets_sql(self._q), *bulk.columns(tickets, len(bulk.TICKET_TYPES)))
+        history = [mapping.history_values(e, POSTGRES) for e in effects.events]
+        await self._conn.execute(bulk.insert_history_sql(self._q), *bulk.columns(history, len(bulk.HISTORY_TYPES)))
+        self._tickets.update((i, t) for i, (t, _) in effects.tickets.items())
+
     async def advance(self, position: int) -> None:
         for statement in self._sql.advance():
             await self._conn.execute(statement, PROJECTION, position)

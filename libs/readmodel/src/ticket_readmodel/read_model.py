@@ -194,6 +194,11 @@ class ReadModelTransaction(Protocol):
         """Write what a batch of events changes: each ticket's last row, the history, the summed counters."""
         ...
 
+    async def rewrite(self, effects: Effects) -> None:
+        """Replace the rows and the whole history of ``effects``' tickets, counters untouched (an erasure of
+        personal data re-projects them)."""
+        ...
+
     async def advance(self, position: int) -> None:
         """Move the checkpoint to ``position``; a recorded halt at or below it is over and goes with it."""
         ...

@@ -246,6 +246,12 @@ class SqliteTransaction:
         await _add_counts(self._conn, effects)
         await sla_store.after_write(SqliteSla(self._conn), effects, policies)
 
+    async def rewrite(self, effects: Effects) -> None:
+        await self._conn.executemany("DELETE FROM rm_history WHERE ticket_id = ?", [(i,) for i in effects.tickets])
+        rows = [mapping.ticket_values(t, position, SQLITE) for t, position in effects.tickets.values()]
+        await self._conn.executemany(UPSERT_TICKET, rows)
+        await self._conn.executemany(INSERT_HISTORY, [mapping.history_values(e, SQLITE) for e in effects.events])
+
     async def advance(self, position: int) -> None:
         for statement in SQL.advance():
             await self._conn.execute(statement, (PROJECTION, position))

@@ -10,6 +10,8 @@ from __future__ import annotations
 SYSTEM_PREFIX = "$"
 SLA_POLICY_STREAM = "$sla-policy"  # service-level policies and the business-hours calendar
 ERASURE_STREAM = "$erasure"  # erasures of a person's data: who asked, when, whose
+PERSONAL_DATA_ERASED = "PersonalDataErased"  # on ERASURE_STREAM: {subject, reason, tickets}
+ERASED = "[erased]"  # what a personal value reads as once its data subject's key is destroyed
 
 
 def is_system_stream(stream_id: str) -> bool:

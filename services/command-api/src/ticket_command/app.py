@@ -19,6 +19,7 @@ from ticket_service.security import use_verifier
 from ticket_service.shell import add_checks, add_lifespan, create_shell
 
 from . import asyncapi, debug, metrics
+from .privacy_routes import privacy_router
 from .routes import command_router
 from .runtime import GivenStore, Parts, PostgresStore
 from .settings import Settings
@@ -52,6 +53,7 @@ def install(app: FastAPI, parts: Parts) -> None:
     add_checks(app, parts.source.checks())
     app.include_router(command_router())
     app.include_router(sla_router())  # the service-level policy (admin)
+    app.include_router(privacy_router())
     if parts.mint_secret is not None:
         app.include_router(debug.router)
     stream = parts.event_stream

@@ -9,6 +9,9 @@ import sys
 import asyncpg
 
 from ticket_eventstore import migrations
+from ticket_privacy import MissingDataKey
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import privacy_migrations
 from ticket_service.auth import MissingKey, issue_token, require_key
 from ticket_service.logs import configure_logging
 from ticket_workflow import UnknownRole
@@ -21,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         result: int = args.run(settings, args)
-    except MissingKey as exc:
+    except (MissingKey, MissingDataKey) as exc:
         print(f"ticket-command-api: {exc}", file=sys.stderr)
         return 2
     return result
@@ -51,7 +54,8 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> list[migrations.Migration]:
         conn = await asyncpg.connect(settings.database_url, timeout=settings.db_connect_timeout)
         try:
-            return await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+            applied = await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+            return applied + await migrations.apply(conn, PRIVACY, privacy_migrations())  # after: it reads events
         finally:
             await conn.close()
 

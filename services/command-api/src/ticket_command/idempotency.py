@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ticket_service.errors import ApiError
+from ticket_workflow.streams import ERASED
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII without spaces; also the OpenAPI document's pattern
@@ -40,6 +41,13 @@ def fingerprint(path: str, body: Any) -> str:
     """Same path and same JSON value (whatever the key order or spacing) give the same fingerprint."""
     canonical = json.dumps({"path": path, "body": body}, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def scrubbed(body: dict[str, Any]) -> dict[str, Any]:
+    """A recorded answer without personal text (an erasure): members other than the ticket's identifiers, state
+    and transitions have their text replaced by ``[erased]``."""
+    kept = {"success", "aggregate_id", "version", "place", "state", "enabled_transitions", "available_transitions"}
+    return {name: value if name in kept or not isinstance(value, str) else ERASED for name, value in body.items()}
 
 
 class KeyReused(ApiError):

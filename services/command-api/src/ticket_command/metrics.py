@@ -138,6 +138,7 @@ class StoreMetrics(PublishObserver):
     @contextlib.asynccontextmanager
     async def observing(self, store: object, relay: Relay | None) -> AsyncIterator[None]:
         """Told of ``store``'s group commits and ``relay``'s pages while the app runs."""
+        store = getattr(store, "inner", store)  # under the decorator that seals personal data
         group = store.group_commit if isinstance(store, PostgresEventStore) else None
         if group is not None:
             group.observers.append(self.group_commit.observe)

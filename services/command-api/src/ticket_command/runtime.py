@@ -22,6 +22,9 @@ from ticket_eventstore import migrations
 from ticket_eventstore.ports import CommandStore
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay import Relay
+from ticket_privacy import Privacy, SealingStore, key_encryption_key
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import PostgresKeyStore, privacy_migrations
 from ticket_service.auth import TokenVerifier
 from ticket_service.shell import ReadinessCheck
 from ticket_workflow.ports import StoreUnavailable
@@ -89,10 +92,13 @@ class GivenStore:
 
 class PostgresStore:
     """The PostgreSQL event store on ``DATABASE_URL`` (migrated first when ``MIGRATE_ON_START``), and the relay
-    publishing to ``REDIS_URL`` unless ``RELAY_ENABLED=false``."""
+    publishing to ``REDIS_URL`` unless ``RELAY_ENABLED=false``. Commands get the store through
+    :class:`~ticket_privacy.SealingStore` (personal values sealed with the requester's key, opened on reading);
+    the relay publishes what is stored, sealed."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.privacy = Privacy(key_encryption_key(debug=settings.debug))  # refuses to build without a key
         self.pool = health.Opened[asyncpg.Pool]("the event store")
         self.relay = health.Opened[tuple[Relay, asyncio.Task[None]]]("the relay")
 
@@ -120,6 +126,7 @@ class PostgresStore:
                     await conn.execute("SET statement_timeout = 0")  # a migration may take longer than a command
                     try:
                         await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+                        await migrations.apply(conn, PRIVACY, privacy_migrations())
                     finally:
                         await conn.execute("RESET statement_timeout")
             stack.enter_context(self.pool.holding(pool))
@@ -132,7 +139,8 @@ class PostgresStore:
                 task = asyncio.create_task(relay.run(), name="relay")
                 stack.push_async_callback(_stop, task)
                 stack.enter_context(self.relay.holding((relay, task)))
-            yield store
+            self.privacy.keys = PostgresKeyStore(pool)
+            yield SealingStore(store, self.privacy)
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

@@ -29,6 +29,11 @@ class TicketStates:
             self.remember(state)
         return state
 
+    def forget(self, ticket_ids: list[str]) -> None:
+        """Drop these tickets (their personal data was erased): the next load reads them anew."""
+        for ticket_id in ticket_ids:
+            self._states.pop(ticket_id, None)
+
     def remember(self, state: TicketState) -> None:
         """Keep ``state`` (just written, or just loaded); the least recently used ticket makes room."""
         self._states[state.id] = state

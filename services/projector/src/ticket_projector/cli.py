@@ -66,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run(settings: ProjectorSettings) -> int:
     import uvicorn
 
+    from ticket_privacy import MissingDataKey
     from ticket_service.auth import MissingKey
 
     from .app import create_app
 
     try:
         app = create_app(settings)
-    except MissingKey as exc:  # a weak or incomplete key: the same refusal, and exit status, as the APIs
+    except (MissingKey, MissingDataKey) as exc:  # a weak or missing key: the same refusal and exit status as the APIs
         print(f"ticket-projector: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())

@@ -33,6 +33,7 @@ from ticket_readmodel.sqlite_operations import SqliteProjectionLog
 from ticket_workflow import Event
 from ticket_workflow.ports import STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
+from .erasure import Opener
 from .operations import Operations
 from .projector import ProjectionHalted, ProjectionObserver, Projector
 from .readiness import halted_body
@@ -56,6 +57,7 @@ class InProcessProjection:
         self._projector: Projector | None = None
         self._store: CommandStore | None = None
         self.observers: list[ProjectionObserver] = []  # handed to the projector when it starts
+        self.privacy: Opener | None = None  # opens personal values before projecting (handed over likewise)
         self.rebuilding = False
         self._rebuilder: InPlaceRebuilder | None = None
         self.sla_timer = SlaTimer()  # raises service-level alerts into the read model (no election: one process)
@@ -64,6 +66,7 @@ class InProcessProjection:
         read_model, self._store = self._opened()
         self._projector = Projector(read_model, self._store)
         self._projector.observers = self.observers
+        self._projector.privacy = self.privacy
         self._rebuilder = None
         # A poison event halts the projection (logged, on /ready), not the app.
         with contextlib.suppress(ProjectionHalted):

@@ -24,10 +24,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from ticket_readmodel.projection import ProjectionError, project_all
+from ticket_readmodel.projection import Effects, ProjectionError, project_all
 from ticket_readmodel.read_model import Halt, ReadModel
 from ticket_workflow import Event
 from ticket_workflow.ports import EventStore, StoreUnavailable
+
+from . import erasure
 
 log = logging.getLogger("ticket_projector")
 
@@ -85,6 +87,7 @@ class Projector:
         self.halt_recorded = False  # the read model holds ``halt``: its disappearance asks for a retry
         self.skipped: frozenset[int] = frozenset()
         self.observers: list[ProjectionObserver] = []
+        self.privacy: erasure.Opener | None = None  # opens personal values before projecting (ticket_privacy)
 
     async def apply(self, events: Iterable[Event]) -> int:
         """Project stored events in-process (the embedded mode calls this right after each append).
@@ -162,6 +165,12 @@ class Projector:
         """One transaction: lock the checkpoint, load every ticket the new events touch, project them in memory,
         write the result in bulk and advance the checkpoint once."""
         started_at, clock = time.time(), time.perf_counter()
+        rewrites: dict[str, list[Effects]] = {}
+        if self.privacy is not None:  # before the transaction: the embedded store and read model share one lock
+            events = await erasure.opened(self.privacy, events)
+            if self.store is not None and erasure.erasures(events):
+                last = max(_position(e) for e in events)
+                rewrites = await erasure.reprojections(self.store, self.privacy, events, last)
         async with self.read_model.transaction() as tx:
             checkpoint = await tx.checkpoint()
             fresh = _in_order(events, after=checkpoint)
@@ -170,6 +179,7 @@ class Projector:
             kept = [e for e in fresh if _position(e) not in self.skipped] if self.skipped else fresh
             effects = project_all(kept, await tx.tickets({e.stream_id for e in kept}))
             await tx.write(effects)
+            await erasure.rewrite(tx, effects.system, rewrites)
             await tx.advance(_position(fresh[-1]))
         seconds = time.perf_counter() - clock
         for observer in self.observers:

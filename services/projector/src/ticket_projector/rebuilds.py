@@ -20,6 +20,8 @@ from typing import Any, Protocol
 import asyncpg
 
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
+from ticket_privacy import Privacy, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
 from ticket_readmodel.operations import ProjectionLog, RebuildProgress
 from ticket_readmodel.postgres import checked_schema
 from ticket_readmodel.postgres_operations import PostgresProjectionLog
@@ -94,7 +96,9 @@ class PostgresRebuilder:
         schema: str,
         batch_size: int = 1000,
         content_hash: bool = False,
+        kek: bytes | None = None,
     ) -> None:
+        self.kek = kek  # opens personal values (ticket_privacy) when set
         self.pool = pool
         self.database_url, self.store_url = database_url, store_url
         self.schema = checked_schema(schema)
@@ -112,6 +116,7 @@ class PostgresRebuilder:
             schema=s.read_model_schema,
             batch_size=s.batch_size,
             content_hash=content_hash,
+            kek=key_encryption_key(debug=s.debug),
         )
 
     async def running(self) -> bool:
@@ -170,6 +175,7 @@ class PostgresRebuilder:
                 batch_size=self.batch_size,
                 content_hash=self.content_hash,
                 progress=progress,
+                privacy=Privacy(self.kek, PostgresKeyStore(store_pool)) if self.kek is not None else None,
             )
             total = max(started.total, report.checkpoint)
             finished = {"state": "finished", "done": total, "total": total, "finished_at": _now()}

@@ -29,6 +29,8 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 
 from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
+from ticket_privacy import Privacy, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_workflow.ports import StoreUnavailable
 
@@ -58,7 +60,9 @@ class Connections:
     store_pool: asyncpg.Pool
 
     @classmethod
-    async def open(cls, s: ProjectorSettings, observers: list[ProjectionObserver] | None = None) -> Connections:
+    async def open(
+        cls, s: ProjectorSettings, observers: list[ProjectionObserver] | None = None, privacy: Privacy | None = None
+    ) -> Connections:
         pool = await create_pool(s.database_url, max_size=4, timeouts=TIMEOUTS, name="read_model")
         store_pool = (
             pool
@@ -71,6 +75,9 @@ class Connections:
             read_model, store, batch_size=s.batch_size, attempts=s.poison_attempts, retry_delay=s.retry_delay_seconds
         )
         projector.observers = observers if observers is not None else []
+        if privacy is not None:  # personal values are opened before projecting
+            privacy.keys = PostgresKeyStore(store_pool)
+            projector.privacy = privacy
         redis = aioredis.from_url(s.redis_url)
         consumer = StreamConsumer(
             redis,
@@ -109,6 +116,7 @@ class Runtime:
         self.rebuilder: PostgresRebuilder | None = None
         self._wake = asyncio.Event()
         self.retry_asked = False  # here: retry even if the halt could not be recorded
+        self.privacy = Privacy(key_encryption_key(debug=settings.debug))  # refuses to build without a key
 
     @property
     def connections(self) -> Connections:
@@ -133,7 +141,7 @@ class Runtime:
         return self.connections.consumer
 
     async def start(self) -> None:
-        self._open = await Connections.open(self.settings, self.observers)
+        self._open = await Connections.open(self.settings, self.observers, self.privacy)
         self.rebuilder = PostgresRebuilder.of(self._open.pools[0], self.settings)
         self._task = asyncio.create_task(self._run(), name="projector")
 
