@@ -7,6 +7,7 @@ from the console scripts of the repository's virtual environment, configured thr
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import secrets
@@ -78,6 +79,7 @@ async def running_stack(
         "REDIS_URL": redis_url,
         "EVENT_STREAM": stack.stream,
         "JWT_SECRET": stack.secret,
+        "PERSONAL_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "READ_MODEL_SCHEMA": SCHEMA,
         "MIGRATE_ON_START": "false",
         "LOG_LEVEL": "warning",

@@ -47,6 +47,7 @@ class StackConfig:
             DEBUG="true" if debug else "false",
             LOG_FORMAT=environ.get("LOG_FORMAT") or "text",  # readable in a terminal; json for a collector
             WEBHOOKS_SECRET_KEY=environ.get("WEBHOOKS_SECRET_KEY") or _webhooks_key(environ, debug),
+            PERSONAL_DATA_KEY=environ.get("PERSONAL_DATA_KEY") or _derived_key(environ, debug, b"personal-data:"),
             PYTHONUNBUFFERED="1",
         )
         return cls(
@@ -78,6 +79,16 @@ def _webhooks_key(environ: dict[str, str], debug: bool) -> str:
     if debug:
         return ""
     raise StackError("WEBHOOKS_SECRET_KEY is not set: give it the base64 of 32 bytes (openssl rand -base64 32)")
+
+
+def _derived_key(environ: dict[str, str], debug: bool, purpose: bytes) -> str:
+    """A local stack's PERSONAL_DATA_KEY: derived from JWT_SECRET (stable across runs), else none (DEBUG: the
+    services' development key)."""
+    if environ.get("JWT_SECRET"):
+        return base64.b64encode(hashlib.sha256(purpose + environ["JWT_SECRET"].encode()).digest()).decode()
+    if debug:
+        return ""
+    raise StackError("PERSONAL_DATA_KEY is not set: give it the base64 of 32 bytes (openssl rand -base64 32)")
 
 
 def _port(environ: dict[str, str], name: str, default: int) -> int:

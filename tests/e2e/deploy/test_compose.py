@@ -140,6 +140,7 @@ def stack(
         "EVENT_STREAM": redis_namespace.key("events"),
         "JWT_SECRET": jwt_secret,
         "WEBHOOKS_SECRET_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "PERSONAL_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "POSTGRES_PASSWORD": "unused-the-machine-server-is-used",
         "TEST_POSTGRES_PORT": str(urlsplit(database_url).port or 5432),
         "TEST_REDIS_PORT": str(urlsplit(redis_namespace.url).port or 6379),

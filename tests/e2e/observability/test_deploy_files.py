@@ -91,7 +91,9 @@ def test_docker_compose_accepts_the_profile(tmp_path: Path) -> None:
     else:
         pytest.skip("no docker compose here; the YAML checks above cover the file")
     env_file = tmp_path / ".env"
-    env_file.write_text("DATABASE_URL=postgresql://u:p@postgres/db\nPOSTGRES_PASSWORD=p\nWEBHOOKS_SECRET_KEY=k\n")
+    env_file.write_text(
+        "DATABASE_URL=postgresql://u:p@postgres/db\nPOSTGRES_PASSWORD=p\nWEBHOOKS_SECRET_KEY=k\nPERSONAL_DATA_KEY=k\n"
+    )
     args = ["--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml"), "--profile", "observability"]
     done = subprocess.run([*command, *args, "config", "--services"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

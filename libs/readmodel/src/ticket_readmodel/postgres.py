@@ -266,7 +266,9 @@ class PostgresTransaction:
     async def rewrite(self, effects: Effects) -> None:
         ids = list(effects.tickets)
         await self._conn.execute(f"DELETE FROM {self._q}history WHERE ticket_id = ANY($1::text[])", ids)
-        tickets = [mapping.ticket_values(t, position, POSTGRES) for t, position in effects.tickets.values()]
+        sla = await sla_store.kept(PostgresSla(self._conn, self._q), ids)  # an erasure changes no timing
+        kept = effects.tickets.values()
+        tickets = [mapping.ticket_values(t, p, POSTGRES, sla.get(t.id, mapping.NO_SLA)) for t, p in kept]
         await self._conn.execute(bulk.upsert_tickets_sql(self._q), *bulk.columns(tickets, len(bulk.TICKET_TYPES)))
         history = [mapping.history_values(e, POSTGRES) for e in effects.events]
         await self._conn.execute(bulk.insert_history_sql(self._q), *bulk.columns(history, len(bulk.HISTORY_TYPES)))

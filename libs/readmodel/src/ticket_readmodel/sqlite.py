@@ -248,7 +248,9 @@ class SqliteTransaction:
 
     async def rewrite(self, effects: Effects) -> None:
         await self._conn.executemany("DELETE FROM rm_history WHERE ticket_id = ?", [(i,) for i in effects.tickets])
-        rows = [mapping.ticket_values(t, position, SQLITE) for t, position in effects.tickets.values()]
+        sla = await sla_store.kept(SqliteSla(self._conn), list(effects.tickets))  # an erasure changes no timing
+        kept = effects.tickets.values()
+        rows = [mapping.ticket_values(t, p, SQLITE, sla.get(t.id, mapping.NO_SLA)) for t, p in kept]
         await self._conn.executemany(UPSERT_TICKET, rows)
         await self._conn.executemany(INSERT_HISTORY, [mapping.history_values(e, SQLITE) for e in effects.events])
 

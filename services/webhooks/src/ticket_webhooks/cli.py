@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(settings: WebhooksSettings) -> int:
     import uvicorn
 
+    from ticket_privacy import MissingDataKey
     from ticket_service.auth import MissingKey
 
     from .app import create_app
@@ -42,7 +43,7 @@ def _run(settings: WebhooksSettings) -> int:
 
     try:
         app = create_app(settings)
-    except (MissingKey, MissingSecretKey) as exc:
+    except (MissingKey, MissingSecretKey, MissingDataKey) as exc:
         print(f"ticket-webhooks: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())

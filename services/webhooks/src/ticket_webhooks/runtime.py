@@ -22,6 +22,8 @@ from redis.exceptions import ResponseError
 from ticket_eventstore import stream
 from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_migrations.postgres import apply
+from ticket_privacy import Privacy, SealingStore, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
 from ticket_workflow.ports import StoreUnavailable
 
 from .dispatcher import TRANSIENT, Dispatcher
@@ -53,6 +55,7 @@ class Runtime:
         self.consumer_error: str | None = None
         self._rounds = 0
         self.observers: list[Any] = []  # handed to the dispatcher when it starts
+        self.privacy = Privacy(key_encryption_key(debug=settings.debug))  # opens personal values for partners
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -90,9 +93,10 @@ class Runtime:
             allow_private=s.webhooks_allow_private,
             allowed_hosts=s.webhooks_allowed_hosts,
         )
+        self.privacy.keys = PostgresKeyStore(store_pool)
         self._dispatcher = Dispatcher(
             Queue(pool),
-            self._store,
+            SealingStore(self._store, self.privacy),  # events read opened: "[erased]" once their subject is erased
             self.sealer,
             sender,
             schedule=s.webhooks_retry_schedule,
