@@ -1,15 +1,18 @@
-"""Webhooks in a real Chromium, against the distributed services (command API with its relay, projector, query
-API, the dispatcher; PostgreSQL and Redis) behind a same-origin gateway: an administrator registers an endpoint of
-a partner's receiver running in the test, reads the signing secret once, sees the deliveries arrive in the log
-(each verified by an independent Standard Webhooks implementation), disables and enables it, redelivers from a
-position, edits and deletes it. A private address is refused with the reason in plain words.
+"""Webhooks in a real Chromium, against the distributed system as `make stack` runs it (command API with its relay,
+projector, query API, the dispatcher, the nginx gateway; PostgreSQL and Redis): an administrator registers an
+endpoint of a partner's receiver running in the test, reads the signing secret once, sees the deliveries arrive in
+the log (each verified by an independent Standard Webhooks implementation), disables and enables it, redelivers
+from a position, edits and deletes it. A private address is refused with the reason in plain words.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,68 +21,63 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.conftest import RedisNamespace
+from tests.e2e.deploy.test_stack import STACK, new_database_url
 from tests.e2e.ui.arrange import Api
-from tests.e2e.ui.gateway import Gateway
 from tests.e2e.ui.test_system_ui import _axe, _focused
 from tests.e2e.ui.test_ui import HelpDesk
-from tests.e2e.webhooks.conftest import BIN, wait_for
+from tests.e2e.webhooks.conftest import wait_for
 from tests.e2e.webhooks.receiver import Receiver
 from tests.support.ids import random_suffix
-from tests.support.processes import Process, clean_environment, free_port
+from tests.support.processes import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 DOCS = REPO / "docs" / "screenshots"
-SERVICES = {
-    "command": "ticket-command-api serve",
-    "projector": "ticket-projector run",
-    "query": "ticket-query-api serve",
-}
+READY_SECONDS = 90
+__all__ = ["new_database_url"]  # the fixture, for the stack below
 CARD = "[data-testid=endpoints] section.endpoint"
 
 
 @pytest.fixture
-def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -> Iterator[str]:
-    """The distributed help desk in debug mode, its web UI and API on one origin; the base URL."""
-    env = clean_environment(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_namespace.url,
-        EVENT_STREAM=redis_namespace.key("events"),
-        SLA_ALERT_STREAM=redis_namespace.key("sla-alerts"),
-        PROJECTOR_GROUP=redis_namespace.key("projector"),
-        WEBHOOKS_GROUP=redis_namespace.key("webhooks"),
-        CONSUMER_NAME=redis_namespace.key("replica-1"),
-        DEBUG="true",
-        HOST="127.0.0.1",
-        WEBHOOKS_ALLOWED_HOSTS="127.1",  # the receiver (127.0.0.1); every other private address stays refused
-        WEBHOOKS_POLL_SECONDS="0.2",
-        WEBHOOKS_TIMEOUT_SECONDS="2",
-        WEBHOOKS_RETRY_SCHEDULE="0.5,0.5",
-    )
-    for cli in ("ticket-command-api", "ticket-projector", "ticket-webhooks"):
-        done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-    started: list[Process] = []
-    upstreams: dict[str, str] = {}
-    gateway: Gateway | None = None
-    try:
-        for name, command in {**SERVICES, "webhooks": "ticket-webhooks run"}.items():
-            port = free_port()
-            upstreams[name] = f"http://127.0.0.1:{port}"
-            binary, verb = command.split()
-            process = Process(
-                [str(BIN / binary), verb], env | {"PORT": str(port)}, tmp_path / f"{name}.log", upstreams[name]
-            )
-            started.append(process)
-        for process in started:
-            process.wait_until("/ready")
-        gateway = Gateway(free_port(), REPO / "frontend", upstreams)
-        gateway.start()
-        yield gateway.url
-    finally:
-        if gateway is not None:
-            gateway.stop()
-        for process in started:
-            process.stop()
+def stack(new_database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -> Iterator[str]:
+    """`make stack` in debug mode (the services, the dispatcher and the nginx gateway); the gateway's URL."""
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    names = ("PORT", "COMMAND_API_PORT", "QUERY_API_PORT", "PROJECTOR_PORT", "WEBHOOKS_PORT")
+    ports = {name: free_port() for name in names}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "DATABASE_URL": new_database_url,
+        "REDIS_URL": redis_namespace.url,
+        "EVENT_STREAM": redis_namespace.key("events"),
+        "SLA_ALERT_STREAM": redis_namespace.key("sla-alerts"),
+        "PROJECTOR_GROUP": redis_namespace.key("projector"),
+        # The dispatcher's group keeps its default name: its streams are this test's own.
+        "WEBHOOKS_ALLOWED_HOSTS": "127.1",  # the receiver (127.0.0.1); every other private address stays refused
+        "WEBHOOKS_POLL_SECONDS": "0.2",
+        "WEBHOOKS_TIMEOUT_SECONDS": "2",
+        "DEBUG": "true",
+        "NO_COLOR": "1",
+    }
+    log_path = tmp_path / "stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(STACK)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + READY_SECONDS
+            while "ready: web UI and API" not in log_path.read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"make stack did not get ready:\n{log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{ports['PORT']}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture
