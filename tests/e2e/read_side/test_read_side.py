@@ -23,6 +23,8 @@ from tests.support.processes import terminate
 from tests.support.scenarios import Ticket
 from ticket_eventstore import migrations, stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import privacy_migrations
 from ticket_service.auth import mint_token
 from ticket_workflow import Event
 
@@ -73,6 +75,7 @@ async def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Pa
     pool = await create_pool(database_url, max_size=2)
     async with pool.acquire() as conn:
         await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+        await migrations.apply(conn, PRIVACY, privacy_migrations())  # personal data keys
     projector_port, query_port = free_port(), free_port()
     common = {
         "DATABASE_URL": database_url,

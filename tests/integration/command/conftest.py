@@ -15,6 +15,8 @@ from tests.conftest import RedisNamespace
 from ticket_eventstore import migrations
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay import Relay, RelaySettings
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import privacy_migrations
 
 
 @pytest.fixture
@@ -22,6 +24,7 @@ async def migrated_url(database_url: str) -> str:
     conn = await asyncpg.connect(database_url)
     try:
         await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+        await migrations.apply(conn, PRIVACY, privacy_migrations())  # personal data keys
     finally:
         await conn.close()
     return database_url

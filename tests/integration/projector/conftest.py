@@ -14,6 +14,8 @@ import redis.asyncio as aioredis
 from tests.conftest import RedisNamespace
 from ticket_eventstore import migrations, stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import privacy_migrations
 from ticket_projector.runtime import Runtime
 from ticket_projector.settings import ProjectorSettings
 from ticket_readmodel.postgres import PostgresReadModel
@@ -74,6 +76,7 @@ async def harness(
     pool = await create_pool(database_url, max_size=6)
     async with pool.acquire() as conn:
         await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+        await migrations.apply(conn, PRIVACY, privacy_migrations())  # personal data keys
     settings = ProjectorSettings(
         database_url=database_url,
         redis_url=redis_namespace.url,

@@ -18,6 +18,8 @@ from tests.support.events import event
 from ticket_eventstore import migrations
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_migrations.postgres import apply
+from ticket_privacy.postgres import COMPONENT as PRIVACY
+from ticket_privacy.postgres import privacy_migrations
 from ticket_webhooks.dispatcher import Dispatcher
 from ticket_webhooks.endpoints import Endpoints
 from ticket_webhooks.migrations import WEBHOOKS, webhooks_migrations
@@ -117,6 +119,7 @@ async def core(database_url: str) -> AsyncIterator[Core]:
     pool = await create_pool(database_url, max_size=8)
     async with pool.acquire() as conn:
         await migrations.apply(conn, migrations.EVENT_STORE, migrations.event_store_migrations())
+        await migrations.apply(conn, PRIVACY, privacy_migrations())  # personal data keys
         await apply(conn, WEBHOOKS, webhooks_migrations())
     try:
         yield Core(pool, PostgresEventStore(pool), Queue(pool), Endpoints(pool))
