@@ -19,6 +19,9 @@ from ticket_embedded.app import create_app as create_embedded_app
 from ticket_embedded.settings import EmbeddedSettings
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
+from ticket_privacy import Privacy, SealingStore, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
+from ticket_privacy.sqlite import SqliteKeyStore
 from ticket_service.auth import AuthSettings
 from ticket_workflow.ports import EventStore
 
@@ -60,7 +63,8 @@ async def backend(kind: tuple[str, str | None], tmp_path: Path) -> AsyncIterator
             def instance() -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
                 return serving(create_app(settings(database_url=url)))
 
-            yield Backend(PostgresEventStore(pool), create_app(settings(database_url=url)), instance)
+            store = SealingStore(PostgresEventStore(pool), Privacy(key_encryption_key(), PostgresKeyStore(pool)))
+            yield Backend(store, create_app(settings(database_url=url)), instance)  # read opened: as the app does
         finally:
             await pool.close()
     elif name == "sqlite":
@@ -79,7 +83,9 @@ async def backend(kind: tuple[str, str | None], tmp_path: Path) -> AsyncIterator
         embedded = EmbeddedSettings(db_path=path, debug=False, auth=AuthSettings(secret=SECRET), frontend_dir=None)
         db = await SqliteDatabase.open(path)  # a second connection, to read what the app wrote
         try:
-            yield Backend(await SqliteEventStore.create(db), create_embedded_app(embedded), None)
+            store = await SqliteEventStore.create(db)
+            privacy = Privacy(key_encryption_key(), await SqliteKeyStore.create(db))
+            yield Backend(SealingStore(store, privacy), create_embedded_app(embedded), None)  # read opened
         finally:
             await db.close()
 
