@@ -206,7 +206,10 @@ async def grow_log(database_url: str, wanted: int) -> int:
 GROW = """
 INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at)
 SELECT nextval('events_position_seq'), gen_random_uuid(), e.stream_id || '.' || k, e.version, e.type,
-       jsonb_set(e.data, '{aggregate_id}', to_jsonb(e.stream_id || '.' || k)), e.metadata, e.occurred_at
+       -- a sealed personal value is bound to its event id: a copy holds plain text in its place
+       (SELECT jsonb_object_agg(key, CASE WHEN value ? '$enc' THEN '"copied text"'::jsonb ELSE value END)
+          FROM jsonb_each(jsonb_set(e.data, '{aggregate_id}', to_jsonb(e.stream_id || '.' || k)))),
+       e.metadata, e.occurred_at
   FROM events e CROSS JOIN generate_series(1, $1::int) AS k
  WHERE e.position <= $2
  ORDER BY k, e.position
