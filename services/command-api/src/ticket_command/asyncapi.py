@@ -2,11 +2,12 @@
 
 One Redis stream; one entry per committed event, ID ``<position>-0``, plain string fields (the format of
 ``ticket_eventstore.stream``). ``data`` and ``metadata`` are JSON text; their schemas are given as
-``contentSchema``.
+``contentSchema``. Beside it, the projector's service-level alerts stream (``SLA_ALERT_STREAM``).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ticket_eventstore.stream import FIELDS
@@ -28,7 +29,7 @@ STAFF_ONLY_TEXT = "Staff only: a subscriber serving customers must not show it."
 POLICY_SET = "ServiceLevelPolicySet"  # on the system stream $sla-policy (ticket_command.sla_routes)
 
 
-def document(stream: str) -> dict[str, Any]:
+def document(stream: str, alerts_stream: str | None = None) -> dict[str, Any]:
     messages = {event_type: _message(event_type, summary) for event_type, summary in _event_types()}
     refs = [{"$ref": f"#/channels/ticketEvents/messages/{name}"} for name in messages]
     return {
@@ -51,7 +52,8 @@ def document(stream: str) -> dict[str, Any]:
                 "title": "Ticket events",
                 "description": "Redis stream key. Read with XREAD / XREADGROUP; entry ID `<position>-0`.",
                 "messages": messages,
-            }
+            },
+            "serviceLevelAlerts": _alerts_channel(alerts_stream or os.environ.get("SLA_ALERT_STREAM", ALERT_STREAM)),
         },
         "operations": {
             "receiveTicketEvents": {
@@ -59,9 +61,55 @@ def document(stream: str) -> dict[str, Any]:
                 "channel": {"$ref": "#/channels/ticketEvents"},
                 "summary": "Consume ticket events in global order.",
                 "messages": refs,
-            }
+            },
+            "receiveServiceLevelAlerts": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/serviceLevelAlerts"},
+                "summary": "Consume service-level warnings and breaches, each once, as they are raised.",
+                "messages": [{"$ref": f"#/channels/serviceLevelAlerts/messages/{name}"} for name in ALERT_TYPES],
+            },
         },
     }
+
+
+ALERT_STREAM = "support-ticket.sla-alerts"  # the projector's SLA_ALERT_STREAM
+ALERT_TYPES = {
+    "ServiceLevelWarning": "A clock of a ticket reached its warning instant (no event needed)",
+    "ServiceLevelBreached": "A clock of a ticket passed its due instant unmet (no event needed)",
+}
+ALERT_FIELDS = {
+    "id": "`<ticket>:<clock>:<kind>:<due_at>` (kind `warning` or `breached`): unique per alert, to deduplicate on",
+    "type": "The message name",
+    "ticket_id": "The ticket (aggregate_id)",
+    "clock": "`first_response` or `resolution`",
+    "due_at": "The clock's deadline (ISO 8601, UTC)",
+    "warning_at": "The clock's warning instant (ISO 8601, UTC; empty when none)",
+    "raised_at": "When the alert was raised (ISO 8601, UTC)",
+    "priority": "The ticket's priority then",
+}
+
+
+def _alerts_channel(address: str) -> dict[str, Any]:
+    """The alerts stream the projector's service-level timer writes (entry IDs are Redis's own)."""
+    messages = {
+        name: {
+            "name": name,
+            "summary": summary,
+            "payload": {
+                "type": "object",
+                "description": "The fields of one stream entry (all strings).",
+                "properties": {
+                    field: {"type": "string", "description": text} | ({"const": name} if field == "type" else {})
+                    for field, text in ALERT_FIELDS.items()
+                },
+                "required": list(ALERT_FIELDS),
+                "additionalProperties": False,
+            },
+        }
+        for name, summary in ALERT_TYPES.items()
+    }
+    description = "Redis stream key. Read with XREAD / XREADGROUP; recorded in the read model first (an outbox)."
+    return {"address": address, "title": "Service-level alerts", "description": description, "messages": messages}
 
 
 # Events of a ticket's conversation: beside the net, they leave the marking as it is.
