@@ -89,7 +89,7 @@ class PostgresSlaTimer:
             self._store_pool = await create_pool(s.store_url, max_size=1, timeouts=TIMEOUTS, name="sla_timer_store")
         self._redis = aioredis.from_url(s.redis_url)
         election = Election(
-            lock_session(s.database_url, LEADER_IDLE_TIMEOUT),
+            lock_session(s.database_url, max(LEADER_IDLE_TIMEOUT, 3 * s.sla_timer_seconds)),  # it speaks each round
             SLA_TIMER_LOCK,
             ELECTION_SECONDS,
             self.timer.status,

@@ -41,6 +41,7 @@ log = logging.getLogger("ticket_projector.sla")
 SLA_TIMER_LOCK = 0x5EED_0005  # the PostgreSQL advisory lock whose holder raises the alerts
 PAGE = 200  # alerts read, recorded and published at once
 MAX_BACKOFF = 5.0
+WAKE_GAP = 0.1  # seconds between two rounds woken by applied batches: one round per burst, not per batch
 Heartbeat = Callable[[], Awaitable[None]]
 Horizon = Callable[[datetime], Awaitable[datetime]]
 
@@ -227,6 +228,7 @@ class SlaTimer:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await self._wake.wait()
+                await asyncio.sleep(min(WAKE_GAP, self.interval))  # woken: the wakes of a busy projector, coalesced
 
     def _leading(self, leader: bool) -> None:
         self.status.leader = leader
