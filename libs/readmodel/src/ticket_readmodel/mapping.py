@@ -91,7 +91,8 @@ TIME_COLUMNS = tuple(c.name for c in STATE_COLUMNS + SLA_COLUMNS if c.kind == "t
 JSON_COLUMNS = tuple(c.name for c in STATE_COLUMNS if c.kind == "json")
 # What a read selects (a TicketRow): every column but the search texts and the spans.
 TICKET_COLUMNS = ", ".join(c.name for c in STATE_COLUMNS + DERIVED_COLUMNS + SLA_COLUMNS)
-SLA_NAMES = ", ".join(c.name for c in SLA_COLUMNS)
+# The clocks as a reader renders them (the nearest instants are for sorting and the timer only).
+SLA_NAMES = ", ".join(c.name for c in SLA_COLUMNS if c.name not in ("sla_warning_at", "sla_due_at"))
 
 
 @dataclass(frozen=True)

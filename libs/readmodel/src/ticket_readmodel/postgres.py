@@ -66,7 +66,8 @@ ROW_COLUMNS = ", ".join(
     f"{name}::text AS {name}" if name in mapping.JSON_COLUMNS else name for name in TICKET_COLUMNS.split(", ")
 )
 # And the sort's columns; the clocks are rendered on every read.
-KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester, " + mapping.SLA_NAMES
+KEY_COLUMNS = "id, version, last_position, marking::text AS marking, requester, created_at, " + mapping.SLA_NAMES
+KEY_NAMES = frozenset(c.split(" AS ")[-1].strip() for c in KEY_COLUMNS.split(","))
 
 
 def read_model_migrations() -> list[Migration]:
@@ -150,8 +151,8 @@ class PostgresReadModel(PostgresSlaReads):
         if known is nothing_known:
             sql, params = list_sql(query, table, ROW_COLUMNS, DIALECT)
             return row_page_of(query, await self._pool.fetch(sql, *params))
-        sort_columns = ", ".join(c for c in SORT_COLUMNS[query.sort_key] if c != "id")
-        sql, params = list_sql(query, table, f"{KEY_COLUMNS}, {sort_columns}", DIALECT)
+        sort_columns = "".join(f", {c}" for c in SORT_COLUMNS[query.sort_key] if c not in KEY_NAMES)
+        sql, params = list_sql(query, table, f"{KEY_COLUMNS}{sort_columns}", DIALECT)
         keys: list[TicketRow] = await self._pool.fetch(sql, *params)
         unknown = [key for key in keys[: query.limit] if not known(key)]  # the one more only says a page follows
         if unknown:

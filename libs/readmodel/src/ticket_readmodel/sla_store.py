@@ -64,6 +64,10 @@ class SlaTables(Protocol):
 
     codec: Codec
 
+    def json_out(self, value: Any) -> Any:
+        """A JSON value as the database's connection takes it."""
+        ...
+
     async def fetch(self, sql: str, *params: Any) -> Sequence[Any]: ...
 
     async def tracked(self, ids: Collection[str]) -> list[Any]: ...
@@ -137,7 +141,7 @@ async def after_write(db: SlaTables, effects: Effects, policies: Policies) -> No
             f"({', '.join(db.param(n) for n in range(1, 6))}) ON CONFLICT (version) DO NOTHING",
             record.version,
             record.position,
-            record.policy.model_dump_json(),
+            db.json_out(record.policy.model_dump(mode="json")),
             db.codec.time_out(record.updated_at),
             record.updated_by,
         )

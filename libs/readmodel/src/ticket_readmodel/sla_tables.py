@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
+import orjson
 
 from .mapping import POSTGRES, SLA_COLUMNS, SQLITE, Codec, SlaValues
 from .service_levels import PolicyRecord
@@ -35,6 +36,9 @@ class PostgresSla:
 
     def param(self, n: int) -> str:
         return f"${n}"
+
+    def json_out(self, value: Any) -> Any:
+        return value  # the pool's codec encodes jsonb
 
     async def fetch(self, sql: str, *params: Any) -> Sequence[Any]:
         rows: Sequence[Any] = await self.db.fetch(sql, *params)
@@ -68,6 +72,9 @@ class SqliteSla:
 
     def param(self, n: int) -> str:
         return "?"
+
+    def json_out(self, value: Any) -> Any:
+        return orjson.dumps(value).decode()
 
     async def fetch(self, sql: str, *params: Any) -> Sequence[Any]:
         return list(await self.conn.execute_fetchall(sql, params))
