@@ -5,6 +5,7 @@ the read model has applied."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ import pytest
 from tests.support.tickets import AGENT, T0, Ticket
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.projector import Projector
-from ticket_projector.sla_timer import AlertObserver, SlaTimer, horizon_of
+from ticket_projector.sla_timer import AlertObserver, SlaTimer, WakeOnApply, horizon_of
 from ticket_readmodel.alerts import Alert
 from ticket_readmodel.alerts_sqlite import SqliteAlertLog
 from ticket_readmodel.mapping import stamp
@@ -236,3 +237,22 @@ async def test_a_clock_that_paused_past_its_deadline_unseen_is_breached_once_whe
     assert [(a.kind, a.due_at) for a in raised] == [("breached", T0 + timedelta(seconds=150))]
     await desk.deadlines("t-1", warning_at=300, due_at=300)  # paused and resumed once more
     assert await desk.round_at(400) == []
+
+
+async def test_an_applied_batch_wakes_the_timer_at_once(desk: Desk) -> None:
+    await desk.ticket("t-1")
+    timer = SlaTimer(interval=3600.0, clock=desk.clock)  # it would otherwise look again in an hour
+    timer.observers.append(desk.seen)
+    timer.start(SqliteAlertLog(desk.db))
+    try:
+        async with asyncio.timeout(5):
+            while timer.status.last_round_at is None:  # noqa: ASYNC110 - the timer's first round
+                await asyncio.sleep(0.01)
+        await desk.deadlines("t-1", warning_at=-10, due_at=-5)  # a batch set deadlines already passed
+        WakeOnApply(timer).applied([], 0.0, 0.0)
+        async with asyncio.timeout(5):
+            while len(desk.seen.alerts) < 2:  # noqa: ASYNC110 - raised by the timer's task
+                await asyncio.sleep(0.01)
+    finally:
+        await timer.stop()
+    assert [a.kind for a in desk.seen.alerts] == ["warning", "breached"]
