@@ -26,6 +26,7 @@ function clockBlock(name, clock) {
 
 /** Draw the service level of `ticket` into `section` (its "sla": null when no policy applies). */
 export function drawServiceLevel(section, ticket) {
+  if (!('sla' in ticket) && section.firstChild) return; // a view without the field (a live event's): keep what is shown
   const sla = ticket.sla;
   const signature = JSON.stringify(sla || null);
   if (section.dataset.signature === signature && section.firstChild) return; // the clock keeps it live

@@ -74,6 +74,11 @@ function calendarFields(state, zones, changed) {
     drawHolidays();
     changed();
   } }, 'Add holiday');
+  addInput.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.ctrlKey || event.metaKey) return;
+    event.preventDefault(); // Enter adds the day; it does not save the whole policy
+    add.click();
+  });
   drawHolidays();
   mount(box,
     h('div', { class: 'field' }, h('label', { for: zoneId }, 'Time zone'), zone,
