@@ -5,8 +5,8 @@ While the e2e tests run, :class:`LogScan` watches:
 - every service process a test starts with its output going to a file (``ticket-command-api``,
   ``ticket-projector``, ``ticket-query-api``, ``python -m ticket_embedded``, ``deploy/stack.py``): that file, and
   the secrets of its environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``,
-  ``*WEBHOOK*``, ``*PRIVATE*``, ``*API_KEY*`` variable; the password of every URL, e.g. ``DATABASE_URL``; not the
-  deploy files' public placeholders);
+  ``*WEBHOOK*``, ``*PRIVATE*``, ``*API_KEY*``, ``*DATA_KEY*`` variable; the password of every URL, e.g.
+  ``DATABASE_URL``; not the deploy files' public placeholders);
 - every token this process signs (``jwt.encode``), and every ``Authorization`` and ``Idempotency-Key`` header it
   sends with httpx.
 
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK|PRIVATE|API_KEY", re.IGNORECASE)
+SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK|PRIVATE|API_KEY|DATA_KEY", re.IGNORECASE)
 SERVICES = ("ticket-command-api", "ticket-projector", "ticket-query-api", "ticket_embedded", "ticket-embedded")
 PLACEHOLDER = re.compile(r"change-me|replace-me", re.IGNORECASE)
 SHORTEST = 8  # shorter values (``x``, ``postgres``-like words) would match ordinary text
