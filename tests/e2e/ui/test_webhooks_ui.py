@@ -56,6 +56,8 @@ def stack(new_database_url: str, redis_namespace: RedisNamespace, tmp_path: Path
         "WEBHOOKS_ALLOWED_HOSTS": "127.1",  # the receiver (127.0.0.1); every other private address stays refused
         "WEBHOOKS_POLL_SECONDS": "0.2",
         "WEBHOOKS_TIMEOUT_SECONDS": "2",
+        "WEBHOOKS_RETRY_SCHEDULE": "0.2",  # one retry, at once
+        "WEBHOOKS_DISABLE_AFTER_FAILURES": "1",  # a delivery failed after its retry disables the endpoint
         "DEBUG": "true",
         "NO_COLOR": "1",
     }
@@ -172,6 +174,27 @@ def test_an_admin_registers_an_endpoint_and_follows_its_deliveries(
     )
     wait_for(lambda: len(receiver.snapshot()) > before, "the redelivery")
     assert "Created" in _types(receiver, secret)[before:]
+
+    # A partner that is down: its delivery fails after the retry and the endpoint is disabled, with the reason.
+    down = Api(stack, admin_name, "admin").call(
+        "POST", "/api/webhooks/endpoints", {"url": f"http://127.1:{free_port()}/down", "event_types": ["Created"]}
+    )["endpoint"]["id"]
+    customer.call("POST", "/api/support-ticket", {"subject": "Printer offline"})
+    card = f"section.endpoint[data-endpoint='{down}']"
+
+    def disabled(_: WebDriver) -> bool:
+        admin.click("[data-testid=endpoints-refresh]")
+        return admin.text(f"{card} [data-testid=webhook-state]").endswith("Disabled")
+
+    admin.wait(disabled, 30, "the failing endpoint was never disabled")
+    assert "failed after every retry" in admin.text(f"{card} [data-testid=disabled-reason]")
+    assert admin.text(f"{card} [data-testid=failure-streak]") == "1"
+    admin.click(f"{card} [data-testid=webhook-log]")
+    admin.wait(lambda d: admin.attr(f"{card} [data-testid=deliveries] tbody tr", "data-status") == "failed")
+    assert admin.text(f"{card} [data-testid=deliveries] [data-testid=delivery-attempts]") == "2"
+    admin.click(f"{card} [data-testid=webhook-delete]")
+    admin.click("[data-testid=webhook-delete-confirm]")
+    admin.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, card), message="deleted")
 
     # Edit, then delete (confirmed).
     admin.click(f"{CARD} [data-testid=webhook-edit]")
