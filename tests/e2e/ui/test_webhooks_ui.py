@@ -2,7 +2,8 @@
 projector, query API, the dispatcher, the nginx gateway; PostgreSQL and Redis): an administrator registers an
 endpoint of a partner's receiver running in the test, reads the signing secret once, sees the deliveries arrive in
 the log (each verified by an independent Standard Webhooks implementation), disables and enables it, redelivers
-from a position, edits and deletes it. A private address is refused with the reason in plain words.
+from a position, edits and deletes it. A private address is refused with the reason in plain words. The
+service-level and personal-data pages are driven through the same gateway.
 """
 
 from __future__ import annotations
@@ -210,3 +211,37 @@ def test_an_admin_registers_an_endpoint_and_follows_its_deliveries(
     assert Api(stack, admin_name, "admin").call("GET", "/api/webhooks/endpoints")["endpoints"] == []
     assert admin.console_errors(allowed=("422",)) == []
     assert json.dumps(receiver.verified(secret))  # every delivery verified with the independent implementation
+
+
+def test_the_policy_and_erasure_pages_through_the_gateway(
+    browser: Callable[..., WebDriver], stack: str, screenshots: Path
+) -> None:
+    """The other admin pages in the distributed mode: the policy saved through the command API and read back
+    from the query API; a customer exported and erased, their ticket then read as erased."""
+    tag = random_suffix()
+    admin = HelpDesk(browser(), stack, screenshots, "admin")
+    admin.sign_in(f"root-{tag}", "admin")
+    admin.go("/sla")
+    field = admin.find("#sla-policy [name='urgent.first_response_minutes']")
+    field.send_keys("30")
+    admin.click("[data-testid=sla-save]")
+    admin.wait(lambda d: "Saved: version 1" in admin.text("[data-testid=outcome]"), message="saved")
+    admin.d.refresh()
+    admin.wait(lambda d: admin.attr("#sla-policy [name='urgent.first_response_minutes']", "value") == "30")
+    assert "Version 1" in admin.text("[data-testid=sla-version]")
+
+    person = f"ada-{tag}"
+    ticket = Api(stack, person, "customer").call("POST", "/api/support-ticket", {"subject": f"Payslip {tag}"})
+    admin.go("/privacy")
+    admin.find("[data-testid=privacy-subject]").send_keys(person)
+    admin.click("[data-testid=export]")
+    admin.wait(lambda d: "1 ticket and 1 event" in admin.text("[data-testid=export-summary]"), message="exported")
+    admin.click("[data-testid=erase]")
+    admin.find("[data-testid=erase-reason]").send_keys("Request by e-mail")
+    admin.find("[data-testid=erase-confirmation]").send_keys(person)
+    admin.click("[data-testid=erase-confirm]")
+    admin.wait(lambda d: "is erased (1 ticket)" in admin.text("[data-testid=erase-result]"), message="erased")
+    admin.open_ticket(str(ticket["aggregate_id"]))
+    admin.find(".ticket-head h1 .erased")
+    assert f"Payslip {tag}" not in admin.find("main").text
+    assert admin.console_errors() == []
