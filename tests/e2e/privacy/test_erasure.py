@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -252,3 +253,44 @@ def test_only_admins_reach_the_privacy_routes(system: dict[str, Any]) -> None:
         for headers in (ALICE, AGENT, SUPERVISOR):
             answer = httpx.request(method, f"{command}{path}", headers=headers, json=body)
             assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
+
+
+def test_the_embedded_file_keeps_no_personal_data_of_an_erased_customer(tmp_path: Path) -> None:
+    path = tmp_path / "support-ticket.db"
+    port = free_port()
+    env = clean_environment(PORT=str(port), DB_PATH=str(path), DEBUG="false", JWT_SECRET=SECRET)
+    process = Process(
+        [sys.executable, "-m", "ticket_embedded"], env, tmp_path / "embedded.log", f"http://127.0.0.1:{port}"
+    )
+    try:
+        process.wait_until("/ready")
+        desk = Desk(process.url, process.url)
+        erased, kept = desk.life(ALICE, 200), desk.life(BOB, 300)
+        markers, others = [mark(n) for n in range(200, 217)], [mark(n) for n in range(300, 317)]
+        assert set(leaks(desk.answers(erased), markers)) == set(markers)
+        answer = httpx.post(
+            f"{process.url}/api/privacy/subjects/alice/erase", headers=ADMIN, json={"reason": "asked"}, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        desk.position = answer.json()["position"]
+        after = desk.answers(erased)
+        assert not leaks(after, markers) and "[erased]" in after
+        assert mark(300) in desk.answers(kept)
+        rebuilt = httpx.post(f"{process.url}/api/admin/projections/tickets/rebuild", headers=ADMIN, timeout=10)
+        assert rebuilt.status_code == 202, rebuilt.text
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            system = httpx.get(f"{process.url}/api/admin/system", headers=ADMIN, timeout=10).json()
+            if system["projections"][0]["status"] != "rebuilding":
+                break
+            time.sleep(0.1)
+        after = desk.answers(erased)
+        assert not leaks(after, markers) and "[erased]" in after and mark(301) in desk.answers(kept)
+    finally:
+        process.stop()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("VACUUM")
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("support-ticket.db*"))
+    assert not [m for m in markers if m.encode() in stored]
+    assert [m for m in others if m.encode() in stored]  # the other customer's text is still there
