@@ -7,15 +7,15 @@ import { humanize } from '../format.js';
 import { DAYS, minutesHint } from './policy-form.js';
 
 const COLUMNS = [
-  ['first_response_minutes', 'First response (minutes)'],
-  ['resolution_minutes', 'Resolution (minutes)'],
-  ['warning_percent', 'Warning at (% of the target)'],
+  ['first_response_minutes', 'First response (min)'],
+  ['resolution_minutes', 'Resolution (min)'],
+  ['warning_percent', 'Warning at (% of target)'],
 ];
 
 function targetsTable(state, priorities) {
   const colIds = Object.fromEntries(COLUMNS.map(([name]) => [name, uid(`col-${name}`)]));
   return h('div', { class: 'table-wrap' }, h('table', { class: 'table compact sla-targets' },
-    h('caption', null, 'Targets per priority: leave both minutes empty for no deadline'),
+    h('caption', { class: 'sr-only' }, 'Targets per priority'),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Priority'),
       COLUMNS.map(([name, label]) => h('th', { scope: 'col', id: colIds[name] }, label)))),
     h('tbody', null, priorities.map((p) => {
@@ -101,10 +101,11 @@ export function policyFields(state, { priorities, zones, changed }) {
   const calendar = calendarFields(state, zones, changed);
   hours.addEventListener('change', () => { calendar.box.hidden = !hours.checked; });
   const element = h('div', { class: 'stack' },
-    h('section', { 'aria-labelledby': 'sla-targets-title' }, h('h2', { id: 'sla-targets-title' }, 'Targets'), targetsTable(state, priorities),
+    h('section', { 'aria-labelledby': 'sla-targets-title' }, h('h2', { id: 'sla-targets-title' }, 'Targets'),
+      h('p', { class: 'hint' }, 'In minutes, per priority. Leave both empty for no deadline.'), targetsTable(state, priorities),
       h('p', { class: 'hint' }, 'A ticket turns to “Due soon” once the warning share of its target has passed, and to “Breached” at the deadline.')),
     h('section', { 'aria-labelledby': 'sla-hours-title' }, h('h2', { id: 'sla-hours-title' }, 'Business hours'),
-      h('div', { class: 'field field-check' }, hours, h('label', { for: hoursId }, 'Count only business hours'),
+      h('div', { class: 'field' }, h('span', { class: 'check' }, hours, h('label', { for: hoursId }, 'Count only business hours')),
         h('p', { class: 'hint' }, 'Unticked, the clocks run round the clock, every day.')),
       calendar.box));
   const form = () => element.closest('form');
