@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CLOCK_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MAX_DAYS = 366 * 30  # a deadline further than this from its start is refused as nonsense
+MEMO_DAYS = 366 * 20  # working intervals kept per calendar
+
+
+@dataclass
+class Memo:
+    owner: int  # id() of the calendar
+    zone: ZoneInfo
+    days: dict[date, tuple[datetime, datetime] | None] = field(default_factory=dict)  # working intervals
+    sums: dict[tuple[date, date], timedelta] = field(default_factory=dict)  # working time of runs of whole days
 
 
 def minutes_of(clock: str) -> int:
@@ -69,17 +78,45 @@ class Calendar(BaseModel):
             raise ValueError("start must be before end")
         return self
 
-    @cached_property
+    def _memo(self) -> Memo:
+        """What this calendar computed already (a copy with other fields starts afresh: it is another object)."""
+        held: Memo | None = self.__dict__.get("memo_")
+        if held is None or held.owner != id(self):
+            held = self.__dict__["memo_"] = Memo(id(self), ZoneInfo(self.time_zone))
+        return held
+
+    @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return self._memo().zone
 
     def hours_on(self, day: date) -> tuple[datetime, datetime] | None:
         """The working interval of a local date, in UTC (None on a day off); wall times that a DST change skips
         or repeats are read as the zone reads them (the first of a repeated hour)."""
-        if day.isoweekday() not in self.days or day in self.holidays:
-            return None
-        midnight = datetime.combine(day, time(0), tzinfo=self.zone)
-        return _wall(midnight, minutes_of(self.start)), _wall(midnight, minutes_of(self.end))
+        memo = self._memo().days
+        if day in memo:
+            return memo[day]
+        hours = None
+        if day.isoweekday() in self.days and day not in self.holidays:
+            midnight = datetime.combine(day, time(0), tzinfo=self.zone)
+            hours = _wall(midnight, minutes_of(self.start)), _wall(midnight, minutes_of(self.end))
+        if len(memo) < MEMO_DAYS:
+            memo[day] = hours
+        return hours
+
+    def whole_days(self, first: date, last: date) -> timedelta:
+        """The working time of the local days from ``first`` up to ``last`` (excluded)."""
+        sums = self._memo().sums  # reads of a running clock ask the same runs again
+        found = sums.get((first, last))
+        if found is None:
+            found = timedelta(0)
+            for n in range((last - first).days):
+                hours = self.hours_on(first + timedelta(days=n))
+                if hours is not None and hours[1] > hours[0]:
+                    found += hours[1] - hours[0]
+            if len(sums) >= MEMO_DAYS * 10:
+                sums.clear()
+            sums[(first, last)] = found
+        return found
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -107,14 +144,25 @@ def working_time(calendar: Calendar | None, start: datetime, end: datetime) -> t
         return timedelta(0)
     if calendar is None:
         return end - start
+    first, last = calendar.local_date(start), calendar.local_date(end)
+    if (last - first).days > 2:  # a day's hours lie within it: the days between count whole
+        edges = (calendar.hours_on(first), calendar.hours_on(last))
+        return calendar.whole_days(first + timedelta(days=1), last) + sum(
+            (_overlap(hours, start, end) for hours in edges), timedelta(0)
+        )
     counted = timedelta(0)
     for opens, closes in calendar.intervals(start):
         if opens >= end:
             break
-        low, high = max(opens, start), min(closes, end)
-        if high > low:
-            counted += high - low
+        counted += _overlap((opens, closes), start, end)
     return counted
+
+
+def _overlap(hours: tuple[datetime, datetime] | None, start: datetime, end: datetime) -> timedelta:
+    if hours is None:
+        return timedelta(0)
+    low, high = max(hours[0], start), min(hours[1], end)
+    return high - low if high > low else timedelta(0)
 
 
 def add_working(calendar: Calendar | None, start: datetime, duration: timedelta) -> datetime:
