@@ -20,9 +20,11 @@ from .runtime import runtime_of
 
 Subject = Annotated[Text, Path(min_length=1, max_length=SHORT_TEXT, description="The data subject's user id (sub).")]
 ERRORS: dict[int, dict[str, str]] = {
+    400: {"malformed_json": "request body is not valid JSON: JSON decode error"},
     401: {"missing_token": "missing Authorization header (expected: Bearer <token>)"},
     403: {"forbidden": "only the admin role may do this"},
     422: {"invalid_request": "reason: String should have at least 3 characters"},
+    413: {"body_too_large": "request body exceeds 65536 bytes"},
     503: {"store_unavailable": "personal data is not sealed by this deployment's store"},
 }
 
@@ -69,7 +71,7 @@ def privacy_router() -> APIRouter:
         erase_subject,
         methods=["POST"],
         response_model=ErasureAnswer,
-        responses=documented(401, 403, 422, 503, codes=ERRORS),
+        responses=documented(400, 401, 403, 413, 422, 503, codes=ERRORS),
         summary="Erase a data subject's personal data by destroying their key (admin, idempotent)",
     )
     return router
