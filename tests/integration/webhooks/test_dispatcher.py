@@ -26,7 +26,12 @@ async def test_events_are_delivered_signed_and_a_restart_sends_nothing_already_r
         await conn.execute("UPDATE webhooks.checkpoints SET position = 0")
     assert await dispatcher.catch_up() == 5
     async with running(dispatcher):
-        await eventually(lambda: _count(receiver, 5))
+
+        async def recorded() -> bool:  # received is not enough: the outcome must be recorded before stopping
+            log = await core.endpoints.deliveries(endpoint, 50)
+            return len(log) == 5 and all(d["status"] == "delivered" for d in log)
+
+        await eventually(recorded)
     payloads = [Webhook(SECRET).verify(body, headers) for _, headers, body in receiver.received]
     assert sorted((p["data"]["ticket_id"], p["data"]["version"]) for p in payloads) == sorted(
         (e.stream_id, e.version) for e in stored
@@ -41,10 +46,6 @@ async def test_events_are_delivered_signed_and_a_restart_sends_nothing_already_r
     assert len(receiver.received) == 5
     log = await core.endpoints.deliveries(endpoint, 50)
     assert {(d["status"], d["attempts"], d["http_status"]) for d in log} == {("delivered", 1, 204)}
-
-
-async def _count(receiver: Receiver, n: int) -> bool:
-    return len(receiver.received) >= n
 
 
 async def test_a_private_address_is_refused_when_sending_too(core: Core, receiver: Receiver) -> None:
