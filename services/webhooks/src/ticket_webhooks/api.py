@@ -130,7 +130,7 @@ class Queued(BaseModel):
 
 
 NOT_FOUND = {404: {"not_found": "no webhook endpoint with this id"}}
-UNSAFE = {422: {"unsafe_url": "the URL resolves to a private address", "validation_error": "bad body"}}
+UNSAFE = {422: {"unsafe_url": "the URL resolves to a private address", "invalid_request": "bad body"}}
 
 
 def install(
@@ -187,8 +187,9 @@ def install(
     )
     async def change(endpoint_id: str, body: EndpointPatch, actor: AdminActor) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)
-        if any(changes.get(name) is None for name in changes):
-            raise ApiError(422, "validation_error", "a field given may not be null", field=next(iter(changes)))
+        nulls = [name for name, value in changes.items() if value is None]
+        if nulls:
+            raise ApiError(422, "invalid_request", f"{nulls[0]}: may be left out, not null", field=nulls[0])
         await found(endpoint_id)
         if "url" in changes:
             await safe(changes["url"])
