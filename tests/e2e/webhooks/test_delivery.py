@@ -4,6 +4,7 @@ after the dispatcher was killed mid-way (duplicates only of deliveries whose out
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,19 @@ def test_every_event_arrives_signed_in_order_after_downtime_and_a_killed_dispatc
     finally:
         plain.close()
     wait_for(lambda: any(p["type"] == "ServiceLevelBreached" for p in receiver.verified(secret)), "the alert")
+    plain = redis.Redis.from_url(redis_namespace.url, decode_responses=True)
+    group_name = redis_namespace.key("webhooks")
+
+    def acknowledged(stream: str) -> bool:
+        info: dict[str, Any] = plain.xpending(stream, group_name)
+        return int(info["pending"]) == 0
+
+    try:  # one consumer group on both streams, nothing left unacknowledged
+        for stream in (redis_namespace.key("events"), redis_namespace.key("sla-alerts")):
+            assert [group["name"] for group in plain.xinfo_groups(stream)] == [group_name]
+            wait_for(functools.partial(acknowledged, stream), f"every entry of {stream} acknowledged")
+    finally:
+        plain.close()
 
     payloads = receiver.verified(secret)  # every one verified by the independent implementation
     assert_in_order_per_ticket(payloads)
