@@ -173,6 +173,16 @@ async def test_another_process_forgets_a_destroyed_key_within_the_ttl() -> None:
     assert keys.reads == reads  # a destroyed key is cached too
 
 
+async def test_reading_an_erasure_forgets_the_subjects_keys_at_once() -> None:
+    keys, clock = MemoryKeys(), Clock()
+    writer, reader = Privacy(KEK, keys, clock=clock), Privacy(KEK, keys, clock=clock)
+    [sealed] = await writer.seal([event(subject="text")], "alice")
+    assert (await reader.open([sealed]))[0].data["subject"] == "text"
+    await writer.erase("alice")
+    erasure = event("PersonalDataErased", subject="alice", reason="asked", tickets=["t-1"])
+    assert (await reader.open([erasure, sealed]))[1].data["subject"] == ERASED  # well within the TTL
+
+
 async def test_data_keys_are_stored_wrapped_and_need_the_same_kek() -> None:
     keys = MemoryKeys()
     [sealed] = await Privacy(KEK, keys).seal([event(subject="text")], "alice")

@@ -3,7 +3,9 @@
 ``seal(events, subject)`` replaces each personal value (:mod:`.fields`) by a sealed one under the subject's key
 (created on first use); ``open(events)`` gives the text back, or :data:`~ticket_workflow.streams.ERASED` when the
 key was destroyed. Keys are cached for ``ttl`` seconds (default :data:`KEY_TTL_SECONDS`): a key destroyed in one
-process is no longer used by any other process after that long, and at once by the process that destroyed it.
+process is no longer used by any other process after that long, and at once by the process that destroyed it or
+that reads the erasure's event. ``ttl=0`` reads the keys at every call (the webhooks dispatcher: what it sends after
+an erasure is erased).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ticket_workflow import Event
-from ticket_workflow.streams import ERASED
+from ticket_workflow.streams import ERASED, PERSONAL_DATA_ERASED
 
 from . import crypto
 from .fields import personal_fields
@@ -70,9 +72,12 @@ class Privacy:
         return sealed
 
     async def open(self, events: Sequence[Event]) -> list[Event]:
-        """``events`` with every sealed value opened (:data:`ERASED` where the key is destroyed)."""
+        """``events`` with every sealed value opened (:data:`ERASED` where the key is destroyed). An erasure among
+        them (``PersonalDataErased``) makes this process forget that subject's keys first."""
         found: list[tuple[int, str, str, bytes]] = []
         for index, event in enumerate(events):
+            if event.type == PERSONAL_DATA_ERASED and isinstance(subject := event.data.get("subject"), str):
+                self.forget(subject)
             for name, value in event.data.items():
                 if (parts := crypto.sealed_parts(value)) is not None:
                     found.append((index, name, *parts))

@@ -55,7 +55,8 @@ class Runtime:
         self.consumer_error: str | None = None
         self._rounds = 0
         self.observers: list[Any] = []  # handed to the dispatcher when it starts
-        self.privacy = Privacy(key_encryption_key(debug=settings.debug))  # opens personal values for partners
+        # Opens personal values for partners, the keys read at every send: nothing is sent after an erasure.
+        self.privacy = Privacy(key_encryption_key(debug=settings.debug), ttl=0)
 
     @property
     def dispatcher(self) -> Dispatcher:
