@@ -4,6 +4,7 @@ and sort, the policy for staff, and nothing of it for customers."""
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from tests.support.scenarios import Ticket
 from tests.unit.query.test_routes import ADMIN, ALICE, BOB, SECRET
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
+from ticket_query.service_levels import SlaClocks
 from ticket_query.settings import QuerySettings
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import AuthSettings
@@ -148,3 +150,18 @@ async def test_before_any_policy_the_answer_says_so(read_model: SqliteReadModel)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
         body = (await http.get("/api/sla/policy", headers=BOB)).json()
     assert body == {"success": True, "version": 0, "policy": None, "updated_at": None, "updated_by": None}
+
+
+async def test_an_answer_kept_for_its_second_never_hides_a_passed_instant(
+    read_model: SqliteReadModel, desk: Desk
+) -> None:
+    await Projector(read_model).apply(desk.events())
+    row = await read_model.ticket_row(desk.warned.ticket_id)  # normal: first response due at +100 min
+    assert row is not None
+    due = row["first_response_due_at"]
+    clocks = SlaClocks()
+    await clocks.prepare(read_model, [row])
+    before, after = due, due + timedelta(microseconds=1)  # on the due instant: not late yet; then late
+    assert before.replace(microsecond=0) == after.replace(microsecond=0)
+    assert json.loads(clocks.render(row, before))["first_response"]["status"] == "warning"
+    assert json.loads(clocks.render(row, after))["first_response"]["status"] == "breached"  # the same second
