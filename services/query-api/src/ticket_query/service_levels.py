@@ -13,15 +13,12 @@ from typing import Any
 
 import orjson
 
-from ticket_readmodel.mapping import SLA_NAMES
 from ticket_readmodel.read_model import ReadModel, TicketRow
 from ticket_workflow.hours import Calendar, working_time
 from ticket_workflow.sla import Clock, Clocks, sla_view
 
 NULL = b"null"
 KEPT = 100_000  # first-response times and answers kept
-# What the answer is written from (a policy change rewrites them without a new ticket version).
-SLA_KEY = tuple(SLA_NAMES.split(", "))
 INSTANTS = ("first_response_warning_at", "first_response_due_at", "resolution_warning_at", "resolution_due_at")
 DUE = (False, True, False, True)  # late once past the due instant; warned from the warning instant on
 
@@ -46,12 +43,13 @@ class SlaClocks:
             return NULL
         now = now or datetime.now(UTC)
         # Written once per second per ticket: the statuses stay exact (the key says which instants have passed),
-        # the elapsed times are at most a second old.
+        # the elapsed times are at most a second old. The clocks change with the ticket's last event or with the
+        # policy version they were measured under (a policy change re-measures open tickets: a new version).
         instants = [row[name] for name in INSTANTS]
         passed = tuple(
             at is not None and (now > at if due else now >= at) for at, due in zip(instants, DUE, strict=True)
         )
-        key = (row["id"], tuple(row[name] for name in SLA_KEY), now.replace(microsecond=0), passed)
+        key = (row["id"], row["last_position"], row["sla_policy_version"], now.replace(microsecond=0), passed)
         written = self._written.get(key)
         if written is None:
             view = self.view(row, now)
