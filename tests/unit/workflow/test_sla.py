@@ -135,6 +135,8 @@ def test_evaluate_writes_the_api_shape_from_the_events_alone() -> None:
     "calendar",
     [
         {"time_zone": "Mars/Olympus", "days": [1], "start": "09:00", "end": "17:00"},
+        {"time_zone": "x" * 5000, "days": [1], "start": "09:00", "end": "17:00"},
+        {"time_zone": "Europe/../Europe/Berlin", "days": [1], "start": "09:00", "end": "17:00"},
         {"time_zone": "UTC", "days": [0], "start": "09:00", "end": "17:00"},
         {"time_zone": "UTC", "days": [], "start": "09:00", "end": "17:00"},
         {"time_zone": "UTC", "days": [1], "start": "17:00", "end": "09:00"},

@@ -38,7 +38,9 @@ class Calendar(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    time_zone: str = Field(description="IANA time zone, such as Europe/Berlin.", examples=["Europe/Berlin"])
+    time_zone: str = Field(
+        min_length=1, max_length=64, description="IANA time zone, such as Europe/Berlin.", examples=["Europe/Berlin"]
+    )
     days: tuple[int, ...] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 Monday .. 7 Sunday.")
     start: str = Field(description='"HH:MM", local time.', examples=["09:00"])
     end: str = Field(description='"HH:MM" after start, local time; "24:00" for midnight.', examples=["17:00"])
@@ -49,7 +51,7 @@ class Calendar(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file system takes
             raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin") from None
         return value
 
