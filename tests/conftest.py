@@ -21,6 +21,8 @@ LAYERS = ("unit", "contract", "integration", "e2e")
 # inherits the environment); services refuse to start without one unless DEBUG=true.
 TEST_PERSONAL_DATA_KEY = "dGVzdHMtb25seSBwZXJzb25hbCBkYXRhIGtleSAzMiE="
 os.environ.setdefault("PERSONAL_DATA_KEY", TEST_PERSONAL_DATA_KEY)
+# Likewise the key sealing webhook endpoints' secrets (the embedded app runs the webhook dispatcher too).
+os.environ.setdefault("WEBHOOKS_SECRET_KEY", "dGVzdHMtb25seSB3ZWJob29rIHNlY3JldHMga2V5ISE=")
 TESTS = Path(__file__).parent
 
 

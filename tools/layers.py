@@ -48,6 +48,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "ticket_command:root",
         "ticket_projector:root",
         "ticket_query:root",
+        "ticket_webhooks:root",
     },
 }
 TEST_LAYERS = ("unit", "contract", "integration", "e2e")

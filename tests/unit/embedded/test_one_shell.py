@@ -113,7 +113,7 @@ async def test_the_embedded_ready_is_the_three_installs_checks(tmp_path: Path) -
         ready = await http.get("/ready")
     body = ready.json()
     assert ready.status_code == 200, body
-    assert set(body["checks"]) == {"event_store", "read_model", "projection"}
+    assert set(body["checks"]) == {"event_store", "read_model", "projection", "webhooks"}
     assert body["checks"]["event_store"] == {"last_position": 1}
     assert (body["last_position"], body["projected_position"], body["lag"]) == (1, 1, 0)
 

@@ -38,7 +38,9 @@ def banner(settings: EmbeddedSettings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ticket_privacy import MissingDataKey
     from ticket_query import serve
+    from ticket_webhooks import MissingSecretKey
 
     from .app import create_app
 
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     try:
         app = create_app(settings)
-    except MissingKey as exc:
+    except (MissingKey, MissingDataKey, MissingSecretKey) as exc:
         print(f"ticket-embedded: {exc}", file=sys.stderr)
         return 2
     print(banner(settings), flush=True)

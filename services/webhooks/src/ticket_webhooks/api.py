@@ -15,6 +15,7 @@ from ticket_workflow import EVENT_TYPES
 from . import signing, ssrf
 from .endpoints import Endpoints
 from .payload import ALERT_TYPES
+from .ports import EndpointStore
 from .sealing import Sealer
 
 PREFIX = "/api/webhooks"
@@ -26,7 +27,7 @@ class Backend(Protocol):
     """What the routes use of the running service."""
 
     @property
-    def endpoints(self) -> Endpoints: ...
+    def endpoints(self) -> EndpointStore: ...
 
     async def last_position(self) -> int: ...
 

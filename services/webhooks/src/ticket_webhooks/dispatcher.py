@@ -2,7 +2,8 @@
 (:meth:`Dispatcher.catch_up`), and a worker attempts the due ones, many at once but one at a time per ticket and
 endpoint, signed, with retries on the configured schedule (:meth:`Dispatcher.run`).
 
-Every state is in PostgreSQL (:mod:`ticket_webhooks.queue`), none only in memory: a restart loses nothing and
+Every state is in the database (PostgreSQL: :mod:`ticket_webhooks.queue`; the embedded mode's SQLite file:
+:mod:`ticket_webhooks.sqlite_queue`), none only in memory: a restart loses nothing and
 sends again only attempts whose outcome was not recorded."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -22,12 +24,20 @@ from ticket_workflow.ports import StoreUnavailable
 
 from . import payload, signing
 from .backoff import retry_delay
-from .queue import Claimed, Outcome, Policy, Queue
+from .ports import DeliveryQueue
+from .queue import Claimed, Outcome, Policy
 from .sealing import Sealer
 from .sender import Sender
 
 log = logging.getLogger("ticket_webhooks.dispatcher")
-TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, StoreUnavailable, RedisError)
+TRANSIENT = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    sqlite3.OperationalError,
+    StoreUnavailable,
+    RedisError,
+)
 
 
 class EventReader(Protocol):
@@ -43,7 +53,7 @@ class DispatchObserver(Protocol):
 class Dispatcher:
     def __init__(
         self,
-        queue: Queue,
+        queue: DeliveryQueue,
         store: EventReader,
         sealer: Sealer,
         sender: Sender,

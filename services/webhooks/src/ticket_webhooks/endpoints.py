@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -14,7 +14,7 @@ from ticket_workflow.streams import is_system_stream
 from .queue import event_message_id, subscribed
 
 
-def endpoint_view(row: asyncpg.Record) -> dict[str, Any]:
+def endpoint_view(row: Mapping[str, Any]) -> dict[str, Any]:
     """An endpoint as the API shows it: never its secret."""
     return {
         "id": row["id"],
@@ -30,7 +30,7 @@ def endpoint_view(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def delivery_view(row: asyncpg.Record) -> dict[str, Any]:
+def delivery_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": row["message_id"],
         "event_type": row["event_type"],

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from prometheus_client import Counter, Gauge, Histogram
@@ -19,8 +20,24 @@ from ticket_eventstore.pools import pool_stats
 from ticket_service.metrics import refreshing, registry_of, watch_pools
 from ticket_service.shell import add_lifespan
 
+from .ports import DeliveryQueue, EndpointStore
 from .queue import Claimed, Outcome
-from .runtime import Runtime
+
+
+class _Dispatch(Protocol):
+    observers: list[Any]
+
+    @property
+    def dispatcher(self) -> _Queued: ...
+
+    @property
+    def endpoints(self) -> EndpointStore: ...
+
+
+class _Queued(Protocol):
+    @property
+    def queue(self) -> DeliveryQueue: ...
+
 
 REFRESH_SECONDS = float(os.environ.get("METRICS_REFRESH_SECONDS", "5"))
 SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -51,7 +68,7 @@ class WebhookMetrics:
             self.latency.observe(outcome.latency_ms / 1000)
 
 
-def install(app: FastAPI, runtime: Runtime) -> None:
+def install(app: FastAPI, runtime: _Dispatch, *, pools: bool = True) -> None:
     metrics = WebhookMetrics(app)
     runtime.observers.append(metrics)
 
@@ -60,4 +77,5 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         metrics.disabled.set(await runtime.endpoints.disabled_count())
 
     add_lifespan(app, refreshing(refresh, REFRESH_SECONDS))
-    watch_pools(app, pool_stats)
+    if pools:  # PostgreSQL pools (the embedded mode has its one SQLite connection)
+        watch_pools(app, pool_stats)
