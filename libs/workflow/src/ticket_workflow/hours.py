@@ -10,11 +10,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CLOCK_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+CLOCK_TIME = re.compile(CLOCK_PATTERN)
+ZONES = sorted(available_timezones() | {"UTC"})  # the names this machine's time-zone database knows
+CLOCK_SCHEMA: dict[str, Any] = {"pattern": CLOCK_PATTERN}
 MAX_DAYS = 366 * 30  # a deadline further than this from its start is refused as nonsense
 MEMO_DAYS = 366 * 20  # working intervals kept per calendar
 
@@ -39,11 +43,21 @@ class Calendar(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     time_zone: str = Field(
-        min_length=1, max_length=64, description="IANA time zone, such as Europe/Berlin.", examples=["Europe/Berlin"]
+        min_length=1,
+        max_length=64,
+        description="IANA time zone, such as Europe/Berlin.",
+        examples=["Europe/Berlin"],
+        json_schema_extra={"enum": list[Any](ZONES)},
     )
-    days: tuple[int, ...] = Field(min_length=1, max_length=7, description="ISO weekdays: 1 Monday .. 7 Sunday.")
-    start: str = Field(description='"HH:MM", local time.', examples=["09:00"])
-    end: str = Field(description='"HH:MM" after start, local time; "24:00" for midnight.', examples=["17:00"])
+    days: tuple[Annotated[int, Field(ge=1, le=7)], ...] = Field(
+        min_length=1, max_length=7, description="ISO weekdays: 1 Monday .. 7 Sunday."
+    )
+    start: str = Field(description='"HH:MM", local time.', examples=["09:00"], json_schema_extra=CLOCK_SCHEMA)
+    end: str = Field(
+        description='"HH:MM" after start, local time; "24:00" for midnight.',
+        examples=["17:00"],
+        json_schema_extra=CLOCK_SCHEMA,
+    )
     holidays: tuple[date, ...] = Field((), max_length=1000, description='Local dates "YYYY-MM-DD" not worked.')
 
     @field_validator("time_zone")

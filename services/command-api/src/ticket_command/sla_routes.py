@@ -23,10 +23,12 @@ from .runtime import runtime_of
 
 POLICY_SET = "ServiceLevelPolicySet"
 ERRORS: dict[int, dict[str, str]] = {
+    400: {"malformed_json": "request body is not valid JSON: JSON decode error"},
     401: {"missing_token": "missing Authorization header (expected: Bearer <token>)"},
     403: {"forbidden": "only the admin role may do this"},
     409: {"version_conflict": "expected the policy at version 1, it is at 2; reload and retry"},
     422: {"invalid_request": "body.calendar.time_zone: unknown time zone 'Mars/Olympus'"},
+    413: {"body_too_large": "request body exceeds 65536 bytes"},
     503: {"store_unavailable": "PostgreSQL unreachable: connection refused"},
 }
 
@@ -55,7 +57,7 @@ def sla_router() -> APIRouter:
         put_policy,
         methods=["PUT"],
         response_model=PolicyAnswer,
-        responses=documented(401, 403, 409, 422, 503, codes=ERRORS),
+        responses=documented(*ERRORS, codes=ERRORS),
         summary="Set the service-level policy: targets per priority and business hours (admin)",
         description=f"Records a `{POLICY_SET}` event on `{SLA_POLICY_STREAM}`. Open tickets are measured under the "
         "latest policy from their creation on; a resolved ticket keeps the results it got.",
