@@ -36,13 +36,6 @@ export function renderWebhooks(root, ctx, schema) {
       if (said) sayIn(outcome, said);
     } catch (err) {
       if (disposed) return;
-      if (err.status === 501 || err.code === 'not_available') {
-        // The one-process mode (make run) delivers no webhooks: say so instead of offering a form that cannot work.
-        register.hidden = true;
-        mount(list, h('p', { class: 'notice', dataset: { testid: 'webhooks-unavailable' } },
-          'Webhooks are not delivered by this installation: it runs as one process (make run). The distributed system delivers them (the ticket-webhooks service with PostgreSQL and Redis); see the partners’ guide, docs/webhooks.md.'));
-        return;
-      }
       mount(list, errorBox(err, () => load(), 'The endpoints could not be loaded'));
     }
   }
