@@ -4,6 +4,7 @@ reaching PostgreSQL through its own severable proxy; and what is checked once a 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import secrets
@@ -21,6 +22,8 @@ import redis.asyncio as aioredis
 
 from tests.support.processes import free_port
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
+from ticket_privacy import Privacy, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
 from ticket_projector.rebuild import rebuild
 from ticket_readmodel.postgres import PostgresReadModel
 
@@ -39,6 +42,7 @@ class Stack:
     database: str = field(default_factory=lambda: f"chaos_{uuid.uuid4().hex[:10]}")
     stream: str = field(default_factory=lambda: f"chaos.{uuid.uuid4().hex[:10]}.events")
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    data_key: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
     services: dict[str, Service] = field(default_factory=dict)
     proxies: dict[str, Proxy] = field(default_factory=dict)
 
@@ -79,6 +83,7 @@ class Stack:
             "REDIS_URL": self.redis.url,
             "EVENT_STREAM": self.stream,
             "JWT_SECRET": self.secret,
+            "PERSONAL_DATA_KEY": self.data_key,
             "READ_MODEL_SCHEMA": SCHEMA,
             "CONSUMER_NAME": "chaos",
             "SUPERVISE_SECONDS": "1",
@@ -195,7 +200,10 @@ async def _equals_rebuild(stack: Stack) -> bool:
     try:
         live_model = PostgresReadModel(pool, SCHEMA)
         live = await live_model.content_hash()
-        report = await rebuild(pool, PostgresEventStore(pool), "chaos_rebuilt", store_pool=pool, content_hash=True)
+        privacy = Privacy(key_encryption_key(stack.data_key), PostgresKeyStore(pool))  # the services' sealed texts
+        report = await rebuild(
+            pool, PostgresEventStore(pool), "chaos_rebuilt", store_pool=pool, content_hash=True, privacy=privacy
+        )
         if report.content_hash != live:
             checkpoint = await live_model.checkpoint()
             print(f"read model differs: checkpoint {checkpoint}, rebuilt to {report.checkpoint}", file=sys.stderr)

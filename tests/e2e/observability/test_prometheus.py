@@ -30,7 +30,7 @@ ALERTS = OBSERVABILITY / "alerts.yml"
 SECRET = "prometheus-test-secret-0123456789abcdef"
 BIN = Path(sys.executable).parent
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-JOBS = {"command-api": "serve", "projector": "run", "query-api": "serve"}
+JOBS = {"command-api": "serve", "projector": "run", "query-api": "serve", "webhooks": "run"}
 
 
 def bearer(sub: str, role: str) -> dict[str, str]:
@@ -63,18 +63,20 @@ class Prometheus:
 
 @pytest.fixture
 def stack(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The three services as processes, their gauges refreshed every second; stopped afterwards."""
+    """The four services as processes, their gauges refreshed every second; stopped afterwards."""
     env = clean_environment(
         DATABASE_URL=database_url,
         REDIS_URL=redis_namespace.url,
         EVENT_STREAM=redis_namespace.key("events"),
         PROJECTOR_GROUP=redis_namespace.key("projector"),
         CONSUMER_NAME=redis_namespace.key("replica-1"),
+        SLA_ALERT_STREAM=redis_namespace.key("sla-alerts"),
+        WEBHOOKS_GROUP=redis_namespace.key("webhooks"),
         JWT_SECRET=SECRET,
         HOST="127.0.0.1",
         METRICS_REFRESH_SECONDS="1",
     )
-    for cli in ("ticket-command-api", "ticket-projector"):
+    for cli in ("ticket-command-api", "ticket-projector", "ticket-webhooks"):
         done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
     processes: dict[str, Process] = {}

@@ -29,7 +29,7 @@ PROVIDER_CLAIMS = {"iss": "https://id.example", "aud": "help-desk"}
 
 
 def _claims(**overrides: object) -> dict[str, object]:
-    return {"sub": "bob", "roles": ["agent"], "exp": int(time.time()) + 600} | overrides
+    return {"sub": "bob", "roles": ["agent"], "exp": int(time.time()) + 86_400} | overrides
 
 
 BAD_TOKENS = {
@@ -39,7 +39,7 @@ BAD_TOKENS = {
     "wrong secret": "Bearer " + jwt.encode(_claims(), "another-secret-0123456789abcdef0123", algorithm="HS256"),
     "expired": "Bearer " + jwt.encode(_claims(exp=int(time.time()) - 3600), SECRET, algorithm="HS256"),
     "no exp": "Bearer " + jwt.encode({"sub": "bob", "roles": ["agent"]}, SECRET, algorithm="HS256"),
-    "no sub": "Bearer " + jwt.encode({"roles": ["agent"], "exp": int(time.time()) + 600}, SECRET, algorithm="HS256"),
+    "no sub": "Bearer " + jwt.encode({"roles": ["agent"], "exp": int(time.time()) + 86_400}, SECRET, algorithm="HS256"),
     "alg none": "Bearer " + _unsigned(_claims()),
     "unknown role": "Bearer " + jwt.encode(_claims(roles=["wizard"]), SECRET, algorithm="HS256"),
     "no roles": "Bearer " + jwt.encode(_claims(roles=[]), SECRET, algorithm="HS256"),

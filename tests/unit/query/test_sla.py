@@ -24,7 +24,12 @@ from ticket_service.auth import AuthSettings
 from ticket_workflow import Event, EventMetadata
 from ticket_workflow.streams import SLA_POLICY_STREAM
 
-START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)  # the tickets were filed an hour ago
+
+def an_hour_ago() -> datetime:
+    """When each test's tickets were filed: taken when the test starts, not when the module is collected."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
 POLICY: dict[str, Any] = {
     "targets": {
         "high": {"first_response_minutes": 30, "resolution_minutes": 600},
@@ -36,6 +41,7 @@ POLICY: dict[str, Any] = {
 
 class Desk:
     def __init__(self) -> None:
+        self.start = START = an_hour_ago()
         self.positions = itertools.count(1)
         self.breached, self.answered, self.resolved, self.warned, self.low = (
             Ticket(at=START, positions=self.positions) for _ in range(5)
@@ -54,7 +60,7 @@ class Desk:
             stream_id=SLA_POLICY_STREAM,
             type="ServiceLevelPolicySet",
             version=1,
-            timestamp=START - timedelta(days=1),
+            timestamp=self.start - timedelta(days=1),
             data=POLICY,
             metadata=EventMetadata(actor="root", roles=("admin",)),
             position=next(self.positions),
@@ -87,7 +93,7 @@ async def test_each_ticket_carries_its_clocks_as_of_the_read(client: httpx.Async
     assert breached["status"] == "breached"
     first = breached["first_response"]
     assert first["status"] == "breached" and first["met_at"] is None and first["target_seconds"] == 1800
-    assert first["due_at"] == (START + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
+    assert first["due_at"] == (desk.start + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
     assert 3600 <= first["elapsed_seconds"] < 3600 + 120  # counted up to the read
     answered = await sla(client, desk.answered)
     assert answered["status"] == "ok" and answered["first_response"]["status"] == "met"
@@ -95,7 +101,7 @@ async def test_each_ticket_carries_its_clocks_as_of_the_read(client: httpx.Async
     assert answered["resolution"]["status"] == "ok" and answered["resolution"]["target_seconds"] == 36_000
     resolved = await sla(client, desk.resolved)
     assert resolved["status"] == "met" and resolved["resolution"]["elapsed_seconds"] == 900
-    assert resolved["resolution"]["met_at"] == (START + timedelta(minutes=15)).isoformat().replace("+00:00", "Z")
+    assert resolved["resolution"]["met_at"] == (desk.start + timedelta(minutes=15)).isoformat().replace("+00:00", "Z")
     warned = await sla(client, desk.warned)
     assert warned["status"] == "warning" and warned["resolution"] is None
     assert await sla(client, desk.low) is None

@@ -160,5 +160,14 @@ def test_the_gateway_routes_no_metrics_to_the_public() -> None:
     template = (Path(__file__).parents[3] / "deploy" / "gateway" / "nginx.conf.template").read_text()
     blocks = re.findall(r"location\s+(?:=\s+)?(\S+)\s*\{([^}]*)\}", template)
     proxied = {path for path, body in blocks if "proxy_pass" in body}
-    assert proxied == {"/ready", "/_ready/command-api", "/asyncapi.json", "/api/stream", "/api/", "/api/admin/"}
+    assert proxied == {
+        "/ready",
+        "/_ready/command-api",
+        "/asyncapi.json",
+        "/api/stream",
+        "/api/",
+        "/api/admin/",
+        "/api/webhooks/",
+        "/api/privacy/",
+    }
     assert "metrics" not in template
