@@ -3,7 +3,8 @@
 While the e2e tests run, :class:`LogScan` watches:
 
 - every service process a test starts with its output going to a file (``ticket-command-api``,
-  ``ticket-projector``, ``ticket-query-api``, ``python -m ticket_embedded``, ``deploy/stack.py``): that file, and
+  ``ticket-projector``, ``ticket-query-api``, ``python -m ticket_embedded``, ``deploy/stack.py``, whose output
+  holds the lines of every service it starts): that file, and
   the secrets of its environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``,
   ``*WEBHOOK*``, ``*PRIVATE*``, ``*API_KEY*``, ``*DATA_KEY*`` variable; the password of every URL, e.g.
   ``DATABASE_URL``; not the deploy files' public placeholders);

@@ -1,5 +1,8 @@
 """`make stack` (deploy/stack.py), for real: it creates the database, migrates, starts the three services and the
-nginx gateway, serves a ticket over the gateway, and on SIGTERM stops everything, leaving no process behind."""
+nginx gateway, serves a ticket over the gateway, and on SIGTERM stops everything, leaving no process behind.
+
+Its output goes to a file, as a user's terminal would show it: the session's log scan (:mod:`tests.e2e.logscan`) reads
+every service's lines there."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from tests.support.servers import with_database
 
 REPO = Path(__file__).resolve().parents[3]
 STACK = REPO / "deploy" / "stack.py"
+READY_SECONDS = 240  # the stack's own waits (60 s for each API, then for the gateway) end before this
 
 
 def _free_port() -> int:
@@ -63,7 +67,21 @@ def new_database_url(postgres_server_url: str) -> Iterator[str]:
     asyncio.run(_admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def test_stack_serves_a_ticket_and_stops_cleanly(new_database_url: str, redis_namespace: RedisNamespace) -> None:
+def _lines_until(log: Path, stack: subprocess.Popen[bytes], *endings: str) -> list[str]:
+    """The stack's lines so far, once one holds an ending, the stack has exited or the wait is over."""
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        lines = log.read_text(errors="replace").splitlines(keepends=True)
+        if any(ending in line for line in lines for ending in endings) or stack.poll() is not None:
+            return lines
+        if time.monotonic() > deadline:
+            return [*lines, f"(no line after {READY_SECONDS} s)\n"]
+        time.sleep(0.2)
+
+
+def test_stack_serves_a_ticket_and_stops_cleanly(
+    new_database_url: str, redis_namespace: RedisNamespace, tmp_path: Path
+) -> None:
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         # The gateway is Debian's nginx (tools/system-deps.sh installs it); without it there is no stack to start.
         pytest.skip("nginx is not installed (apt-get install nginx); deploy/docker/prepare-engine.sh installs it")
@@ -83,16 +101,11 @@ def test_stack_serves_a_ticket_and_stops_cleanly(new_database_url: str, redis_na
         "STACK_TEST_MARKER": marker,
         "NO_COLOR": "1",
     }
-    stack = subprocess.Popen(
-        [sys.executable, str(STACK)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    output: list[str] = []
+    log_path = tmp_path / "stack.log"
+    with log_path.open("wb") as log:
+        stack = subprocess.Popen([sys.executable, str(STACK)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        assert stack.stdout is not None
-        for line in stack.stdout:
-            output.append(line)
-            if "ready: web UI and API" in line or "not ready after" in line or stack.poll() is not None:
-                break
+        output = _lines_until(log_path, stack, "ready: web UI and API", "not ready after")
         assert any("created database" in line for line in output), "".join(output)
         assert any("ready: web UI and API" in line for line in output), "".join(output)
 
@@ -112,8 +125,8 @@ def test_stack_serves_a_ticket_and_stops_cleanly(new_database_url: str, redis_na
         assert _processes_with(marker), "the stack's processes should carry the marker"
 
         stack.send_signal(signal.SIGTERM)
-        rest, _ = stack.communicate(timeout=30)
-        output.append(rest)
+        stack.wait(timeout=30)
+        output = log_path.read_text(errors="replace").splitlines(keepends=True)
         assert stack.returncode == 0, "".join(output)
         for line in output:  # every line is prefixed by its service
             assert not line.strip() or " | " in line, line
