@@ -20,7 +20,7 @@ export TEST_REDIS_URL := redis://127.0.0.1:6379/0
 endif
 endif
 
-.PHONY: run stack install install-runtime system-deps ui-tools test-frontend lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list chaos clean
+.PHONY: run stack install install-runtime system-deps ui-tools test-frontend lint typecheck test test-unit test-contract test-integration test-e2e bench bench-quick bench-designs bench-list profile chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench-quick: install
 # What commit-ordered global positions cost, design against design (bench/README.md).
 bench-designs: install
 	$(BIN)/python bench/append.py
+
+# Where the time goes: the services under a create burst sampled by py-spy (PROFILE_ARGS="--load assign", ...).
+profile: install
+	@bench/bench-deps.sh
+	cd bench && ../$(BIN)/python profile.py $(PROFILE_ARGS)
 
 # Ticket-list latency on ~1,000,000 read-model rows (loading takes a few minutes).
 bench-list: install
