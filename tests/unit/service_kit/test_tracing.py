@@ -4,10 +4,12 @@ current span as the traceparent an event carries, and spans recorded after the f
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -62,6 +64,30 @@ async def test_a_request_is_a_server_span_child_of_the_callers_traceparent(spans
     assert span.context.trace_id == 0x0AF7651916CD43DD8448EB211C80319C
     # What the command API writes in the event's metadata: the request span itself.
     assert seen == [f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-01"]
+
+
+async def caller(request: Request) -> str:
+    return request.headers.get("x-caller", "")
+
+
+async def test_a_request_is_one_span_with_the_process_tracer_provider_set(
+    spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``install`` does in a service: the provider is the process's. FastAPI's own telemetry would then add
+    spans of its own (the request again, each dependency, the endpoint, the serialization): it stays off."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", provider)
+    monkeypatch.setattr(tracing, "TRACER", provider.get_tracer("test"))
+    app = create_shell(title="shell", version="0")
+
+    @app.get("/api/things/{thing_id}")
+    async def thing(thing_id: str, who: Annotated[str, Depends(caller)]) -> dict[str, str]:
+        return {"id": thing_id, "who": who}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shell") as client:
+        assert (await client.get("/api/things/t-1", headers={"x-caller": "bob"})).status_code == 200
+    assert [span.name for span in spans.get_finished_spans()] == ["GET /api/things/{thing_id}"]
 
 
 def test_a_span_recorded_after_the_fact_joins_the_events_trace(spans: InMemorySpanExporter) -> None:
