@@ -20,19 +20,17 @@ from fastapi import FastAPI
 from ticket_eventstore.sqlite import SqliteEventStore
 from ticket_migrations import sqlite as migrations
 from ticket_migrations.sqlite import SqliteDatabase
-from ticket_privacy import KeyStore, Privacy, SealingStore, key_encryption_key
+from ticket_privacy import KeyStore
 from ticket_service.auth import TokenVerifier
 from ticket_service.security import use_verifier
 from ticket_service.shell import ReadinessCheck, add_checks, add_lifespan
 from ticket_workflow import Event
-from ticket_workflow.ports import StoreUnavailable
 
 from . import api, metrics
-from .dispatcher import Dispatcher, EventReader
+from .dispatcher import EventReader
+from .lifecycle import DispatchLifecycle
 from .migrations import WEBHOOKS, sqlite_webhooks_migrations
-from .queue import Policy
 from .sealing import Sealer
-from .sender import Sender
 from .settings import WebhooksSettings
 from .sqlite_endpoints import SqliteEndpoints
 from .sqlite_queue import SqliteQueue
@@ -61,86 +59,35 @@ class Opened:
     alerts: AlertSource
 
 
-class InProcessDispatch:
+class InProcessDispatch(DispatchLifecycle[SqliteEndpoints, EventReader]):
     """Built without the file; :meth:`start` (the file open) migrates and starts the worker and the poll."""
 
     def __init__(self, settings: WebhooksSettings, sealer: Sealer, opened: Callable[[], Opened]) -> None:
-        self.settings, self.sealer, self._opened = settings, sealer, opened
-        self.observers: list[Any] = []  # handed to the dispatcher when it starts
-        self.privacy = Privacy(key_encryption_key(debug=settings.debug), ttl=0)  # keys read at every send
+        super().__init__(settings, sealer)
+        self._opened = opened
         self.last_error: str | None = None
-        self._dispatcher: Dispatcher | None = None
-        self._endpoints: SqliteEndpoints | None = None
-        self._store: EventReader | None = None
         self._alerts: AlertSource | None = None
         self._queue: SqliteQueue | None = None
         self._poke = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        if self._dispatcher is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._dispatcher
-
-    @property
-    def endpoints(self) -> SqliteEndpoints:
-        if self._endpoints is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._endpoints
-
-    @property
-    def store(self) -> EventReader:
-        if self._store is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._store
 
     async def start(self) -> None:
-        s, opened = self.settings, self._opened()
+        opened = self._opened()
         await migrations.apply(opened.db, WEBHOOKS, sqlite_webhooks_migrations())
         self.privacy.keys = opened.keys
         self._store, self._alerts = opened.store, opened.alerts
         self._queue, self._endpoints = SqliteQueue(opened.db), SqliteEndpoints(opened.db)
-        sender = Sender(
-            timeout=s.webhooks_timeout_seconds,
-            allow_private=s.webhooks_allow_private,
-            allowed_hosts=s.webhooks_allowed_hosts,
-        )
-        self._dispatcher = Dispatcher(
-            self._queue,
-            SealingStore(opened.store, self.privacy),  # opened at send time: "[erased]" after an erasure
-            self.sealer,
-            sender,
-            schedule=s.webhooks_retry_schedule,
-            policy=Policy(s.webhooks_disable_after_failures, s.webhooks_disable_after_hours),
-            concurrency=s.webhooks_concurrency,
-            poll_seconds=s.webhooks_poll_seconds,
-            batch_size=s.batch_size,
-        )
-        self._dispatcher.observers = self.observers
-        await self._dispatcher.catch_up()  # the first start begins at the store's last event
-        self._tasks = [
-            asyncio.create_task(self._dispatcher.run(), name="webhooks-worker"),
-            asyncio.create_task(self._poll(), name="webhooks-poll"),
-        ]
+        dispatcher = self._dispatching(self._queue, opened.store)
+        await dispatcher.catch_up()  # the first start begins at the store's last event
+        self._run(("webhooks-worker", dispatcher.run()), ("webhooks-poll", self._poll()))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._stop_running()
         self._tasks = []
-        if self._dispatcher is not None:
-            await self._dispatcher.sender.close()
         self._dispatcher = self._endpoints = self._store = self._alerts = self._queue = None
 
     def appended(self) -> None:
         """An append was projected: read the store after the checkpoint now."""
         self._poke.set()
-
-    def ended(self) -> bool:
-        return any(task.done() for task in self._tasks)
 
     async def _poll(self) -> None:
         while True:

@@ -11,7 +11,6 @@ consumers left are claimed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -22,16 +21,14 @@ from redis.exceptions import ResponseError
 from ticket_eventstore import stream
 from ticket_eventstore.postgres import DatabaseTimeouts, PostgresEventStore, create_pool
 from ticket_migrations.postgres import apply
-from ticket_privacy import Privacy, SealingStore, key_encryption_key
 from ticket_privacy.postgres import PostgresKeyStore
-from ticket_workflow.ports import StoreUnavailable
 
-from .dispatcher import TRANSIENT, Dispatcher
+from .dispatcher import TRANSIENT
 from .endpoints import Endpoints
+from .lifecycle import DispatchLifecycle
 from .migrations import WEBHOOKS, webhooks_migrations
-from .queue import Policy, Queue
+from .queue import Queue
 from .sealing import Sealer
-from .sender import Sender
 from .settings import WebhooksSettings
 
 log = logging.getLogger("ticket_webhooks")
@@ -40,41 +37,15 @@ CLAIM_EVERY_ROUNDS = 30  # entries dead replicas left pending are claimed every 
 TIMEOUTS = DatabaseTimeouts(statement=30, lock=10, idle_in_transaction=10, command=60, acquire=10)
 
 
-class Runtime:
+class Runtime(DispatchLifecycle[Endpoints, PostgresEventStore]):
     """Built from settings without connecting; :meth:`start` connects and starts the consumer and the worker."""
 
     def __init__(self, settings: WebhooksSettings, sealer: Sealer) -> None:
-        self.settings = settings
-        self.sealer = sealer
+        super().__init__(settings, sealer)
         self.pools: list[asyncpg.Pool] = []
-        self._dispatcher: Dispatcher | None = None
-        self._endpoints: Endpoints | None = None
-        self._store: PostgresEventStore | None = None
         self.redis: aioredis.Redis | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self.consumer_error: str | None = None
         self._rounds = 0
-        self.observers: list[Any] = []  # handed to the dispatcher when it starts
-        # Opens personal values for partners, the keys read at every send: nothing is sent after an erasure.
-        self.privacy = Privacy(key_encryption_key(debug=settings.debug), ttl=0)
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        if self._dispatcher is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._dispatcher
-
-    @property
-    def endpoints(self) -> Endpoints:
-        if self._endpoints is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._endpoints
-
-    @property
-    def store(self) -> PostgresEventStore:
-        if self._store is None:
-            raise StoreUnavailable("the webhook dispatcher has not started")
-        return self._store
 
     async def start(self) -> None:
         s = self.settings
@@ -89,46 +60,21 @@ class Runtime:
         self.pools = list({id(p): p for p in (pool, store_pool)}.values())
         self._store = PostgresEventStore(store_pool)
         self._endpoints = Endpoints(pool)
-        sender = Sender(
-            timeout=s.webhooks_timeout_seconds,
-            allow_private=s.webhooks_allow_private,
-            allowed_hosts=s.webhooks_allowed_hosts,
-        )
         self.privacy.keys = PostgresKeyStore(store_pool)
-        self._dispatcher = Dispatcher(
-            Queue(pool),
-            SealingStore(self._store, self.privacy),  # events read opened: "[erased]" once their subject is erased
-            self.sealer,
-            sender,
-            schedule=s.webhooks_retry_schedule,
-            policy=Policy(s.webhooks_disable_after_failures, s.webhooks_disable_after_hours),
-            concurrency=s.webhooks_concurrency,
-            poll_seconds=s.webhooks_poll_seconds,
-            batch_size=s.batch_size,
-        )
-        self._dispatcher.observers = self.observers
+        self._dispatching(Queue(pool), self._store)
         self.redis = aioredis.from_url(s.redis_url)
-        self._tasks = [
-            asyncio.create_task(self._consume(), name="webhooks-consumer"),
-            asyncio.create_task(self._work(), name="webhooks-worker"),
-            asyncio.create_task(self._poll(), name="webhooks-store-poll"),
-        ]
+        self._run(
+            ("webhooks-consumer", self._consume()),
+            ("webhooks-worker", self._work()),
+            ("webhooks-store-poll", self._poll()),
+        )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._dispatcher is not None:
-            await self._dispatcher.sender.close()
+        await self._stop_running()
         if self.redis is not None:
             await self.redis.aclose()
         for pool in self.pools:
             await pool.close()
-
-    def ended(self) -> bool:
-        return any(task.done() for task in self._tasks)
 
     async def _work(self) -> None:
         await self._until_migrated()
