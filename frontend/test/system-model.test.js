@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import {
-  STATUS, actionErrorText, changes, formatBehind, formatPositions, formatSeconds, pollErrorText, rebuildProgress,
-  retryOutcome, statusOf, systemModel,
+  STATUS, actionErrorText, changes, formatBacklog, formatBehind, formatPositions, formatSeconds, pollErrorText,
+  rebuildProgress, retryOutcome, statusOf, systemModel, timerAlert,
 } from '../src/system/model.js';
 
 const HALT = {
@@ -11,10 +11,21 @@ const HALT = {
   halted_at: '2026-11-28T10:00:00Z', event: { id: 'e1', type: 'Closeed', position: 12 },
 };
 
-function body({ status = 'running', halt = null, rebuild = null, relay = null, group = null, skipped = [] } = {}) {
+const ALERT = {
+  seq: 7, id: 't-9:resolution:breached:2026-11-28T10:00:00Z', type: 'ServiceLevelBreached', ticket_id: 't-9',
+  clock: 'resolution', due_at: '2026-11-28T10:00:00Z', warning_at: '2026-11-28T09:00:00Z',
+  raised_at: '2026-11-28T10:00:01Z', priority: 'high', published_at: '2026-11-28T10:00:02Z',
+};
+const TIMER = {
+  leader: true, leading_here: false, last_round_at: null, last_error: null, stream: 'support-ticket.sla-alerts',
+  unpublished: 0, last_raised: ALERT, last_published: ALERT,
+};
+
+function body({ status = 'running', halt = null, rebuild = null, relay = null, group = null, skipped = [], timer } = {}) {
   return {
     success: true, generated_at: '2026-11-28T10:00:02Z', store_position: 20, relay, consumer_group: group,
     projections: [{ name: 'tickets', status, checkpoint: 11, behind_positions: 9, behind_seconds: 4.25, halt, rebuild, skipped }],
+    sla_timer: timer,
   };
 }
 
@@ -84,6 +95,54 @@ test('the relay: leader, published against the store, behind; the consumer group
   assert.equal(systemModel(body({ relay: { ...relay, behind_positions: 0 } })).relay.tone, 'ok');
 });
 
+test('the service-level timer: who raises the alerts, those waiting to be published, the last alerts', () => {
+  const t = systemModel(body({ timer: TIMER })).timer;
+  assert.equal(t.embedded, false);
+  assert.equal(t.tone, 'ok');
+  assert.equal(t.leaderText, 'Leader present: one replica raises the alerts');
+  assert.equal(t.here, false);
+  assert.equal(t.stream, 'support-ticket.sla-alerts');
+  assert.equal(t.backlogText, 'None waiting');
+  assert.deepEqual(t.lastPublished, {
+    id: ALERT.id, kind: 'Breach', ticketId: 't-9', text: 'Breach of the resolution target',
+    raisedAt: '2026-11-28T10:00:01Z', publishedAt: '2026-11-28T10:00:02Z',
+  });
+  assert.equal(t.lastRoundAt, null);
+
+  const here = systemModel(body({ timer: { ...TIMER, leading_here: true, last_round_at: '2026-11-28T10:00:03Z', unpublished: 3 } })).timer;
+  assert.equal(here.leaderText, 'Leader present: this replica raises the alerts');
+  assert.equal(here.lastRoundAt, '2026-11-28T10:00:03Z');
+  assert.equal(here.backlog, 3);
+  assert.equal(here.backlogText, '3 alerts waiting');
+  assert.equal(here.tone, 'warn', 'alerts waiting to be published');
+  const failing = systemModel(body({ timer: { ...TIMER, last_error: "ConnectionError('redis is down')" } })).timer;
+  assert.equal(failing.tone, 'warn');
+  assert.equal(failing.lastError, "ConnectionError('redis is down')");
+
+  const nobody = systemModel(body({ timer: { ...TIMER, leader: false, last_raised: null, last_published: null } })).timer;
+  assert.equal(nobody.tone, 'danger');
+  assert.equal(nobody.leaderText, 'No leader: no alert is being raised');
+  assert.equal(nobody.lastRaised, null);
+
+  const embedded = systemModel(body({ timer: { ...TIMER, leading_here: true, stream: null, unpublished: null, last_published: null } })).timer;
+  assert.equal(embedded.embedded, true);
+  assert.equal(embedded.leaderText, 'Running: alerts are raised in-process');
+  assert.equal(embedded.backlog, null);
+  assert.match(embedded.backlogText, /Not published/);
+  assert.equal(embedded.lastRaised.text, 'Breach of the resolution target');
+  assert.equal(systemModel(body()).timer, null, 'a server that does not report its timer');
+});
+
+test('a timer alert in words; the backlog counted', () => {
+  const warning = timerAlert({ ...ALERT, type: 'ServiceLevelWarning', clock: 'first_response', published_at: null });
+  assert.equal(warning.text, 'Warning of the first response target');
+  assert.equal(warning.publishedAt, null);
+  assert.equal(timerAlert(null), null);
+  assert.equal(formatBacklog(0), 'None waiting');
+  assert.equal(formatBacklog(1), '1 alert waiting');
+  assert.equal(formatBacklog(1234), '1,234 alerts waiting');
+});
+
 test('a rebuild\'s progress: done of total, a whole percentage, never over 100', () => {
   assert.deepEqual(rebuildProgress({ state: 'running', done: 450, total: 1000 }),
     { state: 'running', done: 450, total: 1000, percent: 45, text: '450 of 1,000 events (45%)' });
@@ -112,6 +171,11 @@ test('state changes are announced once; lag moving is not a change', () => {
   const leaderless = systemModel(body({ relay: { ...relay, leader: false } }));
   assert.deepEqual(changes(led, leaderless), ['The relay has no leader: nothing is being published.']);
   assert.deepEqual(changes(leaderless, led), ['The relay has a leader again.']);
+  const timed = systemModel(body({ timer: TIMER }));
+  const untimed = systemModel(body({ timer: { ...TIMER, leader: false } }));
+  assert.deepEqual(changes(timed, untimed), ['The service-level timer has no leader: no alert is being raised.']);
+  assert.deepEqual(changes(untimed, timed), ['The service-level timer has a leader again.']);
+  assert.deepEqual(changes(timed, systemModel(body({ timer: { ...TIMER, unpublished: 4 } }))), [], 'a backlog is not a change');
   const rebuild = { state: 'running', done: 1, total: 4, actor: 'root', started_at: 'x', finished_at: null, error: null };
   const rebuilding = systemModel(body({ status: 'rebuilding', rebuild }));
   const rebuilt = systemModel(body({ rebuild: { ...rebuild, state: 'finished', done: 4 } }));

@@ -15,6 +15,8 @@ import pytest
 from tests.support.scenarios import Ticket
 from ticket_eventstore.postgres import create_pool
 from ticket_eventstore.sqlite import SqliteDatabase
+from ticket_readmodel.alert_logs import alert_log_of
+from ticket_readmodel.alerts import Alert, Outbox
 from ticket_readmodel.mapping import FAR_FUTURE, SLA_COLUMNS
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.projection import project_all
@@ -233,6 +235,31 @@ class ServiceLevelContract:
         assert found.priority == "high" and found.sla_warning_at == T0 + 30 * MIN
         assert [p.id for p in await read_model.sla_pending(T0 + 10_000 * MIN)] == [t.ticket_id]  # paused: none
         assert len(await read_model.sla_pending(T0 + 10_000 * MIN, limit=0)) == 0
+
+    async def test_the_outbox_counts_what_is_not_published_and_names_the_last_raised_and_published(
+        self, read_model: ReadModel
+    ) -> None:
+        alerts = alert_log_of(read_model)
+        assert alerts is not None
+        assert await alerts.outbox() == Outbox(0, None, None)
+
+        def alert(ticket: str, kind: str, minutes: int) -> Alert:
+            due = T0 + 60 * MIN
+            return Alert(ticket, "resolution", kind, due, T0 + 30 * MIN, due, "high", raised_at=T0 + minutes * MIN)  # type: ignore[arg-type]
+
+        first, second, third = (
+            await alerts.record([alert("t-1", "warning", 31)]),
+            await alerts.record([alert("t-1", "breached", 61)]),
+            await alerts.record([alert("t-2", "warning", 62)]),
+        )
+        assert await alerts.outbox() == Outbox(3, third[0], None)
+        await alerts.mark_published([first[0].id, second[0].id], T0 + 63 * MIN)
+        outbox = await alerts.outbox()
+        assert (outbox.unpublished, outbox.last_raised) == (1, third[0])
+        assert outbox.last_published is not None
+        assert (outbox.last_published.id, outbox.last_published.seq) == (second[0].id, 2)
+        assert (outbox.last_published.kind, outbox.last_published.published_at) == ("breached", T0 + 63 * MIN)
+        assert outbox.last_published.raised_at == T0 + 61 * MIN
 
 
 class TestPostgresServiceLevels(ServiceLevelContract):

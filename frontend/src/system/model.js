@@ -1,8 +1,10 @@
 // The System page's model, without the DOM: the answer of GET /api/admin/system turned into what the page says
-// (statuses with their words and symbols, lag, rebuild progress), the state changes worth announcing between two
-// answers, and the admin API's refusals in plain language. Pure functions, covered by node --test.
+// (statuses with their words and symbols, lag, rebuild progress, the service-level timer), the state changes worth
+// announcing between two answers, and the admin API's refusals in plain language. Pure functions, covered by
+// node --test.
 
 import { formatDuration, humanize } from '../format.js';
+import { CLOCK_NAMES } from '../sla/clock.js';
 import { formatCount } from '../words.js';
 
 /**
@@ -77,6 +79,57 @@ function relayModel(relay, storePosition) {
   };
 }
 
+/** An alert of the timer: "Breach of the resolution target" (or "Warning of ..."), its ticket and its times. */
+export function timerAlert(alert) {
+  if (!alert) return null;
+  const kind = alert.type === 'ServiceLevelBreached' ? 'Breach' : 'Warning';
+  const clock = (CLOCK_NAMES[alert.clock] || humanize(alert.clock) || 'unknown').toLowerCase();
+  return {
+    id: alert.id, kind, ticketId: alert.ticket_id, text: `${kind} of the ${clock} target`,
+    raisedAt: alert.raised_at || null, publishedAt: alert.published_at || null,
+  };
+}
+
+/** "None waiting", "1 alert waiting", "12 alerts waiting". */
+export function formatBacklog(n) {
+  const count = Math.max(0, Number(n) || 0);
+  if (!count) return 'None waiting';
+  return `${formatCount(count)} ${count === 1 ? 'alert' : 'alerts'} waiting`;
+}
+
+/**
+ * The service-level timer: who raises the alerts (one replica holds its lock; the embedded app runs its own), the
+ * alerts raised and not published yet, the last raised and the last published. Null when the server says nothing
+ * of it (an older server).
+ */
+function timerModel(t) {
+  if (!t) return null;
+  const leader = Boolean(t.leader);
+  const published = Boolean(t.stream);
+  const backlog = published ? Math.max(0, Number(t.unpublished) || 0) : null;
+  let tone = 'ok';
+  if (!leader) tone = 'danger';
+  else if (t.last_error || backlog > 0) tone = 'warn';
+  let leaderText;
+  if (!published) leaderText = leader ? 'Running: alerts are raised in-process' : 'Not running: no alert is being raised';
+  else if (!leader) leaderText = 'No leader: no alert is being raised';
+  else leaderText = t.leading_here ? 'Leader present: this replica raises the alerts' : 'Leader present: one replica raises the alerts';
+  return {
+    embedded: !published,
+    tone,
+    leader,
+    here: t.leading_here === true,
+    leaderText,
+    stream: t.stream || null,
+    backlog,
+    backlogText: published ? formatBacklog(backlog) : 'Not published: the alerts API lists them',
+    lastRoundAt: t.last_round_at || null,
+    lastError: t.last_error || null,
+    lastRaised: timerAlert(t.last_raised),
+    lastPublished: timerAlert(t.last_published),
+  };
+}
+
 function projectionModel(p) {
   const status = statusOf(p.status);
   return {
@@ -104,18 +157,24 @@ export function systemModel(body) {
       ? { name: b.consumer_group.name, pending: Number(b.consumer_group.pending) || 0, consumers: Number(b.consumer_group.consumers) || 0 }
       : null,
     projections: (b.projections || []).map(projectionModel),
+    timer: timerModel(b.sla_timer),
   };
 }
 
 /**
- * What changed between two models that a screen reader should hear (a status, the relay's leader, a rebuild's
- * end), as sentences; lag moving is not a change. `previous` null (the first answer) announces nothing.
+ * What changed between two models that a screen reader should hear (a status, the relay's or the timer's leader, a
+ * rebuild's end), as sentences; lag moving is not a change. `previous` null (the first answer) announces nothing.
  */
 export function changes(previous, next) {
   if (!previous || !next) return [];
   const said = [];
   if (!previous.relay.embedded && !next.relay.embedded && previous.relay.leader !== next.relay.leader) {
     said.push(next.relay.leader ? 'The relay has a leader again.' : 'The relay has no leader: nothing is being published.');
+  }
+  if (previous.timer && next.timer && previous.timer.leader !== next.timer.leader) {
+    said.push(next.timer.leader
+      ? 'The service-level timer has a leader again.'
+      : 'The service-level timer has no leader: no alert is being raised.');
   }
   const before = new Map(previous.projections.map((p) => [p.name, p]));
   for (const p of next.projections) {

@@ -1,5 +1,5 @@
-// The System page's parts, drawn from the model (model.js): the relay, the consumer group, a projection's status
-// and figures, its failing event, its rebuild's progress and its recent skips. Builders only: the page
+// The System page's parts, drawn from the model (model.js): the relay, the consumer group, the service-level
+// timer, a projection's status and figures, its failing event, its rebuild's progress and its recent skips. Builders only: the page
 // (views/system.js) decides when each part is drawn again.
 
 import { h } from '../dom.js';
@@ -44,6 +44,40 @@ export function groupPanel(group) {
     ['Pending entries', formatCount(group.pending), 'group-pending'],
     ['Consumers', formatCount(group.consumers), 'group-consumers'],
   ]);
+}
+
+function alertLine(alert, at, testid) {
+  if (!alert) return h('span', { dataset: { testid } }, 'None yet');
+  return h('span', { dataset: { testid } }, alert.text, ', ticket ', ticketLink(alert.ticketId), ', ', timeEl(at));
+}
+
+/**
+ * The service-level timer: who raises the alerts, those waiting to be published, the last raised and the last
+ * published (the embedded app publishes none: the alerts API lists them).
+ */
+export function timerPanel(timer) {
+  if (!timer) return h('p', { class: 'muted', dataset: { testid: 'timer-summary' } }, 'This server does not report its service-level timer.');
+  const symbol = timer.leader ? '✓' : '!';
+  return [
+    h('p', null, stateBadge({ label: timer.leaderText, symbol, tone: timer.leader ? timer.tone : 'danger' }, 'timer-leader')),
+    figures([
+      timer.stream ? ['Stream', h('span', { class: 'mono' }, timer.stream)] : null,
+      ['Waiting to be published', timer.backlogText, 'timer-backlog'],
+      ['Last alert raised', alertLine(timer.lastRaised, timer.lastRaised && timer.lastRaised.raisedAt, 'timer-last-raised')],
+      timer.embedded ? null
+        : ['Last alert published', alertLine(timer.lastPublished, timer.lastPublished && timer.lastPublished.publishedAt, 'timer-last-published')],
+    ]),
+    timer.lastError
+      ? h('p', { class: 'small rebuild-failed', dataset: { testid: 'timer-error' } },
+        h('span', { 'aria-hidden': 'true' }, '! '), 'The last round failed: ', timer.lastError)
+      : null,
+  ];
+}
+
+/** When this replica's timer last looked (it looks every second while it leads: drawn apart from the rest). */
+export function timerRound(timer) {
+  if (!timer || !timer.lastRoundAt) return null;
+  return h('p', { class: 'small muted' }, 'Last round on this replica: ', h('span', { dataset: { testid: 'timer-last-round' } }, timeEl(timer.lastRoundAt)));
 }
 
 /** A projection's heading line: its name and its status, with what the status means. */

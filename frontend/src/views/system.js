@@ -1,4 +1,4 @@
-// System (the admin role): the relay, the consumer group and each projection, live (GET /api/admin/system every
+// System (the admin role): the relay, the consumer group, the service-level timer and each projection, live (GET /api/admin/system every
 // 2 s while the page is on screen and the tab visible), with the ways out of a halt and a rebuild's progress.
 // Each part is drawn again only when what it shows changed, so focus and open details stay where they are;
 // state changes (not every poll) are announced.
@@ -10,7 +10,9 @@ import * as router from '../router.js';
 import { errorBox, loading, pageTitle } from '../ui.js';
 import { projectionActions, sayOutcome } from '../system/actions.js';
 import { changes, pollErrorText, systemModel } from '../system/model.js';
-import { groupPanel, haltPanel, projectionFigures, projectionHead, relayPanel, skippedTable } from '../system/panels.js';
+import {
+  groupPanel, haltPanel, projectionFigures, projectionHead, relayPanel, skippedTable, timerPanel, timerRound,
+} from '../system/panels.js';
 import { createPoller } from '../system/poller.js';
 
 export const POLL_MS = 2000;
@@ -52,8 +54,12 @@ export function renderSystem(root) {
   const overview = h('div', { class: 'two-col' },
     h('section', { class: 'card', 'aria-labelledby': 'relay-title' }, h('h2', { id: 'relay-title' }, 'Relay'), relayBox),
     h('section', { class: 'card', 'aria-labelledby': 'group-title' }, h('h2', { id: 'group-title' }, 'Consumer group'), groupBox));
+  const timerBox = h('div');
+  const roundBox = h('div');
+  const timer = h('section', { class: 'card', 'aria-labelledby': 'timer-title', dataset: { testid: 'sla-timer' } },
+    h('h2', { id: 'timer-title' }, 'Service-level timer'), timerBox, roundBox);
   const list = h('div', { class: 'projections' });
-  const body = h('div', { class: 'system-body', hidden: true }, overview, list);
+  const body = h('div', { class: 'system-body', hidden: true }, overview, timer, list);
   const first = h('div', null, loading('Loading the state of the system…'));
   const cards = new Map(); // projection name -> its parts
   let model = null;
@@ -120,6 +126,9 @@ export function renderSystem(root) {
     body.hidden = false;
     patch(relayBox, JSON.stringify([next.relay, next.storePosition]), () => relayPanel(next.relay, next.storePosition));
     patch(groupBox, JSON.stringify(next.group), () => groupPanel(next.group));
+    const { lastRoundAt, ...timerShown } = next.timer || {};
+    patch(timerBox, JSON.stringify(timerShown), () => timerPanel(next.timer));
+    patch(roundBox, String(lastRoundAt || ''), () => timerRound(next.timer));
     const sections = next.projections.map(drawProjection);
     for (const [name, c] of cards) {
       if (next.projections.some((p) => p.name === name)) continue;
@@ -155,7 +164,7 @@ export function renderSystem(root) {
 
   mount(root,
     pageTitle('System'),
-    h('p', { class: 'muted' }, 'The relay, the consumer group and the projections that build the read models, as they are now.'),
+    h('p', { class: 'muted' }, 'The relay, the consumer group, the service-level timer and the projections that build the read models, as they are now.'),
     updated, announcer, first, body);
   poller.start();
   return () => {

@@ -218,6 +218,10 @@ def test_an_admin_retries_once_the_cause_is_fixed(
     admin.sign_in(admin_name, "admin")
     _open_system(admin)
     _wait_status(admin, "halted")
+    # The service-level timer runs in the embedded app: no alert yet (no policy), none published (no stream).
+    assert admin.text("[data-testid=sla-timer] h2") == "Service-level timer"
+    assert admin.text("[data-testid=timer-leader]").endswith("Running: alerts are raised in-process")
+    assert admin.text("[data-testid=timer-last-raised]") == "None yet"
     assert admin.text("[data-testid=halt-position]") == str(halted["halt"]["position"])
     assert "40" in admin.text("[data-testid=halt-reason]")
 

@@ -63,6 +63,7 @@ async def test_status_shows_a_halt_and_skip_from_the_cli_resumes_the_running_rep
         code, table, _ = await cli(harness, "status")
         assert code == 0 and f"halted at {poison.position}: Closeed of ticket {t.ticket_id}" in table
         assert "consumer group" in table and "relay" in table
+        assert "sla timer        support-ticket.sla-alerts: NO LEADER, 0 raised not published" in table
 
         code, _, err = await cli(harness, "skip", "--position", str(poison.position + 1), "--reason", "wrong one")
         assert code == 1 and "position_mismatch" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -19,11 +19,15 @@ from ticket_projector.app import create_app
 from ticket_projector.rebuild import rebuild
 from ticket_projector.rebuilds import INTERRUPTED, rebuild_lock
 from ticket_projector.runtime import Runtime
+from ticket_projector.sla_stream import PostgresSlaTimer
+from ticket_readmodel.alerts import Alert
+from ticket_readmodel.alerts_postgres import PostgresAlertLog
 from ticket_readmodel.operations import RebuildProgress
 from ticket_readmodel.projection import ProjectionError, project_all
 from ticket_service.auth import AuthSettings, mint_token
 
 SECRET = "admin-operations-test-secret-0123456789abcdef"
+SECOND = timedelta(seconds=1)
 ADMIN = "root-operator"
 
 
@@ -32,10 +36,15 @@ def bearer(sub: str = ADMIN, role: str = "admin") -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def console(harness: Harness, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """The admin API of the replica ``runtime`` (an app on the harness's settings, with a JWT secret)."""
+async def console(
+    harness: Harness, runtime: Runtime, timer: PostgresSlaTimer | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The admin API of the replica ``runtime`` (an app on the harness's settings, with a JWT secret), whose
+    service-level timer is ``timer`` (the app's own, never started, when None)."""
     app = create_app(harness.settings.model_copy(update={"auth": AuthSettings(secret=SECRET)}))
     app.state.runtime = runtime
+    if timer is not None:
+        app.state.sla_timer = timer.timer
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://projector", headers=bearer()) as http:
         yield http
@@ -117,6 +126,74 @@ async def test_status_reports_the_store_the_relay_the_group_and_the_projection(h
         "rebuild": None,
         "skipped": [],
     }
+
+    timer = body["sla_timer"]
+    assert (timer["leader"], timer["leading_here"], timer["last_round_at"], timer["last_error"]) == (
+        False,
+        False,
+        None,
+        None,
+    )
+    assert timer["stream"] == harness.settings.sla_alert_stream
+    assert (timer["unpublished"], timer["last_raised"], timer["last_published"]) == (0, None, None)
+
+
+async def test_status_shows_which_replica_raises_the_alerts_and_the_outbox_it_publishes(harness: Harness) -> None:
+    log = PostgresAlertLog(harness.pool, harness.settings.read_model_schema)
+    due = datetime.now(UTC) - timedelta(minutes=5)
+
+    def alert(ticket: str, kind: Literal["warning", "breached"], raised: int) -> Alert:
+        return Alert(ticket, "resolution", kind, due, due - timedelta(minutes=30), due, "high", due + raised * SECOND)
+
+    # Raised earlier: the first published, the second not (its leader died in between).
+    [published] = await log.record([alert("t-1", "warning", 1)])
+    await log.mark_published([published.id], due + 2 * SECOND)
+    [pending] = await log.record([alert("t-2", "breached", 3)])
+    settings = {"sla_timer_seconds": 0.1, "sla_alert_stream": harness.settings.event_stream + ":sla-alerts"}
+    harness.settings = harness.settings.model_copy(update=settings)
+    standby = PostgresSlaTimer(harness.settings)  # never started: it runs no rounds
+    async with harness.running() as runtime:
+        async with console(harness, runtime, standby) as http:
+            before = (await http.get("/api/admin/system")).json()["sla_timer"]
+        leading = PostgresSlaTimer(harness.settings)
+        await leading.start()
+        try:
+            async with console(harness, runtime, leading) as http, console(harness, runtime, standby) as other:
+                await eventually(lambda: _timer_is(http, unpublished=0, leading_here=True))
+                after = (await http.get("/api/admin/system")).json()["sla_timer"]
+                seen_elsewhere = (await other.get("/api/admin/system")).json()["sla_timer"]
+        finally:
+            await leading.stop()
+    assert before | {"last_raised": None, "last_published": None} == {
+        "leader": False,
+        "leading_here": False,
+        "last_round_at": None,
+        "last_error": None,
+        "stream": harness.settings.sla_alert_stream,
+        "unpublished": 1,
+        "last_raised": None,
+        "last_published": None,
+    }
+    assert times(before["last_raised"]) == times(pending.as_json() | {"published_at": None})
+    assert times(before["last_published"]) == times(published.as_json() | {"published_at": due + 2 * SECOND})
+    assert after["leader"] is True and after["last_error"] is None and after["last_round_at"] is not None
+    assert after["last_raised"]["id"] == after["last_published"]["id"] == pending.id
+    assert after["last_published"]["type"] == "ServiceLevelBreached" and after["last_published"]["published_at"]
+    assert (seen_elsewhere["leader"], seen_elsewhere["leading_here"]) == (True, False)
+    assert seen_elsewhere["last_round_at"] is None and seen_elsewhere["unpublished"] == 0
+
+
+def times(alert: dict[str, Any]) -> dict[str, Any]:
+    """An alert of the status with its times as datetimes (whichever way they were written)."""
+    return {
+        key: datetime.fromisoformat(value) if key.endswith("_at") and isinstance(value, str) else value
+        for key, value in alert.items()
+    }
+
+
+async def _timer_is(http: httpx.AsyncClient, **expected: object) -> bool:
+    timer = (await http.get("/api/admin/system")).json()["sla_timer"]
+    return all(timer[key] == value for key, value in expected.items())
 
 
 async def test_a_halt_shows_the_failing_event_read_from_the_store_and_the_lag(harness: Harness) -> None:

@@ -1,7 +1,7 @@
 """The admin API's gate, on every route under /api/admin of the projector and of the embedded app (iterated, so
 that a new route cannot be left out): 401 without a token, 403 for every role but admin, 503 without a key; its
-bad requests; its OpenAPI document. And the console on the embedded app's SQLite file: status, skip, retry and
-the in-place rebuild."""
+bad requests; its OpenAPI document. And the console on the embedded app's SQLite file: status (with its service-level
+timer), skip, retry and the in-place rebuild."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from ticket_embedded.settings import EmbeddedSettings
 from ticket_eventstore.sqlite import SqliteDatabase, SqliteEventStore
 from ticket_projector.app import create_app as create_projector_app
 from ticket_projector.settings import ProjectorSettings
+from ticket_readmodel.alerts import Alert
+from ticket_readmodel.alerts_sqlite import SqliteAlertLog
+from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_service.auth import AuthSettings, mint_token
 
 SECRET = "admin-api-unit-test-secret-0123456789abcdef"
@@ -184,3 +188,37 @@ async def test_the_embedded_console_skips_retries_and_rebuilds_in_place(tmp_path
     assert (rebuilt["status"], rebuilt["checkpoint"], rebuilt["halt"]) == ("running", stored[-1].position, None)
     assert len(rebuilt["skipped"]) == 1
     assert seen.status_code == 200, seen.text
+
+
+async def test_the_embedded_status_shows_its_own_timer_and_the_alerts_it_raised(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    due = datetime(2026, 11, 28, 10, tzinfo=UTC)
+    db = await SqliteDatabase.open(str(path))
+    try:
+        read_model = SqliteReadModel(db)
+        await read_model.migrate()
+        alert = Alert("t-1", "resolution", "breached", due, None, due, "high", raised_at=due + timedelta(seconds=1))
+        [raised] = await SqliteAlertLog(db).record([alert])
+    finally:
+        await db.close()
+    async with embedded(path) as http:
+        for _ in range(500):  # a bound, not a speed assertion: the timer's first round
+            timer = (await http.get("/api/admin/system")).json()["sla_timer"]
+            if timer["last_round_at"] is not None:
+                break
+            await asyncio.sleep(0.01)
+    assert timer["last_round_at"] is not None
+    assert (timer["leader"], timer["leading_here"], timer["last_error"]) == (True, True, None)
+    assert (timer["stream"], timer["unpublished"], timer["last_published"]) == (None, None, None)  # no stream
+    assert timer["last_raised"] == {
+        "seq": raised.seq,
+        "id": raised.id,
+        "type": "ServiceLevelBreached",
+        "ticket_id": "t-1",
+        "clock": "resolution",
+        "due_at": "2026-11-28T10:00:00Z",
+        "warning_at": None,
+        "raised_at": "2026-11-28T10:00:01Z",
+        "priority": "high",
+        "published_at": None,
+    }

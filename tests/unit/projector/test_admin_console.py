@@ -57,6 +57,51 @@ def test_the_embedded_status_has_no_relay_lines() -> None:
     assert "relay" not in text and "consumer group" not in text
 
 
+ALERT = {
+    "seq": 7,
+    "id": "t-9:resolution:breached:2026-11-28T10:00:00+00:00",
+    "type": "ServiceLevelBreached",
+    "ticket_id": "t-9",
+    "clock": "resolution",
+    "due_at": "2026-11-28T10:00:00+00:00",
+    "warning_at": "2026-11-28T09:00:00+00:00",
+    "raised_at": "2026-11-28T10:00:01+00:00",
+    "priority": "high",
+    "published_at": "2026-11-28T10:00:02+00:00",
+}
+TIMER = {
+    "leader": True,
+    "leading_here": None,
+    "last_round_at": None,
+    "last_error": None,
+    "stream": "support-ticket.sla-alerts",
+    "unpublished": 2,
+    "last_raised": ALERT | {"seq": 9, "ticket_id": "t-11", "type": "ServiceLevelWarning", "published_at": None},
+    "last_published": ALERT,
+}
+
+
+def test_the_status_names_who_raises_the_alerts_the_outbox_and_the_last_alerts() -> None:
+    text = render_status(HALTED | {"sla_timer": TIMER})
+    assert "sla timer        support-ticket.sla-alerts: a leader raises alerts, 2 raised not published" in text
+    assert "  last raised ServiceLevelWarning (resolution) of ticket t-11 at 2026-11-28T10:00:01+00:00" in text
+    assert "  last published ServiceLevelBreached (resolution) of ticket t-9 at 2026-11-28T10:00:02+00:00" in text
+    assert "last round" not in text
+    nobody = render_status(HALTED | {"sla_timer": TIMER | {"leader": False, "last_raised": None}})
+    assert "support-ticket.sla-alerts: NO LEADER, 2 raised not published" in nobody and "last raised" not in nobody
+    here = TIMER | {"leading_here": True, "last_round_at": "2026-11-28T10:00:03+00:00", "last_error": "Redis down"}
+    leading = render_status(HALTED | {"sla_timer": here})
+    assert "this process raises alerts" in leading and "  last round at 2026-11-28T10:00:03+00:00" in leading
+    assert "  last round failed: Redis down" in leading
+
+
+def test_the_embedded_timer_raises_in_process_and_publishes_nowhere() -> None:
+    embedded = TIMER | {"leading_here": True, "stream": None, "unpublished": None, "last_published": None}
+    text = render_status(HALTED | {"relay": None, "consumer_group": None, "sla_timer": embedded})
+    assert "sla timer        in process: this process raises alerts\n" in text
+    assert "last raised ServiceLevelWarning" in text and "published" not in text
+
+
 def test_ages_read_as_an_operator_says_them() -> None:
     assert [age(s) for s in (0, 4.25, 720, 12_600, 86_400 * 271)] == ["0 s", "4.2 s", "12 min", "3.5 h", "271 d"]
 

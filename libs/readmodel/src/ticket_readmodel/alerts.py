@@ -74,6 +74,15 @@ class Alert:
         return body
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """The alerts table as the operator's status shows it."""
+
+    unpublished: int  # recorded, not on the stream yet (all of them where nothing publishes: the embedded mode)
+    last_raised: Alert | None  # the highest ``seq``
+    last_published: Alert | None  # the highest ``seq`` on the stream
+
+
 class AlertLog(Protocol):
     """What the timer needs of a read model (``alerts_postgres``, ``alerts_sqlite``)."""
 
@@ -90,6 +99,9 @@ class AlertLog(Protocol):
 
     async def alerts(self, after: int, limit: int) -> list[Alert]:
         """Recorded alerts with ``seq`` above ``after``, in ``seq`` order."""
+
+    async def outbox(self) -> Outbox:
+        """How many recorded alerts are not on the stream yet, and the last recorded and last published."""
 
 
 def due_sql(table: str, alerts_table: str, param: Any) -> str:

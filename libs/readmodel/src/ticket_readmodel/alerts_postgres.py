@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from .alerts import COLUMNS, Alert, alert_of, due_sql
+from .alerts import COLUMNS, Alert, Outbox, alert_of, due_sql
 from .postgres import PostgresReadModel, checked_schema
 
 INSERT = """
@@ -66,3 +66,15 @@ class PostgresAlertLog:
     async def alerts(self, after: int, limit: int) -> list[Alert]:
         sql = f"SELECT {COLUMNS} FROM {self._t} WHERE seq > $1 ORDER BY seq LIMIT $2"
         return [alert_of(r) for r in await self._pool.fetch(sql, after, limit)]
+
+    async def outbox(self) -> Outbox:
+        last = f"SELECT {COLUMNS} FROM {self._t} {{}} ORDER BY seq DESC LIMIT 1"
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            unpublished = await conn.fetchval(f"SELECT count(*) FROM {self._t} WHERE published_at IS NULL")
+            raised = await conn.fetchrow(last.format(""))
+            published = await conn.fetchrow(last.format("WHERE published_at IS NOT NULL"))
+        return Outbox(
+            int(unpublished),
+            alert_of(raised) if raised is not None else None,
+            alert_of(published) if published is not None else None,
+        )

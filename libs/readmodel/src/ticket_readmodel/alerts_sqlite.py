@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ticket_migrations.sqlite import SqliteDatabase
 
-from .alerts import COLUMNS, Alert, alert_of, due_sql
+from .alerts import COLUMNS, Alert, Outbox, alert_of, due_sql
 from .mapping import parse_time, stamp
 from .sqlite import SqliteReadModel
 
@@ -62,3 +62,15 @@ class SqliteAlertLog:
         async with self._db.reading() as conn:
             rows = await conn.execute_fetchall(sql, (after, limit))
         return [alert_of(r, parse_time) for r in rows]
+
+    async def outbox(self) -> Outbox:
+        last = f"SELECT {COLUMNS} FROM {TABLE} {{}} ORDER BY seq DESC LIMIT 1"
+        async with self._db.reading() as conn:
+            counted = list(await conn.execute_fetchall(f"SELECT count(*) FROM {TABLE} WHERE published_at IS NULL"))
+            raised = list(await conn.execute_fetchall(last.format("")))
+            published = list(await conn.execute_fetchall(last.format("WHERE published_at IS NOT NULL")))
+        return Outbox(
+            int(counted[0][0]),
+            alert_of(raised[0], parse_time) if raised else None,
+            alert_of(published[0], parse_time) if published else None,
+        )

@@ -57,6 +57,39 @@ class GroupView(BaseModel):
     consumers: int
 
 
+class AlertView(BaseModel):
+    seq: int
+    id: str
+    type: Literal["ServiceLevelWarning", "ServiceLevelBreached"]
+    ticket_id: str
+    clock: Literal["first_response", "resolution"]
+    due_at: datetime
+    warning_at: datetime | None
+    raised_at: datetime
+    priority: str
+    published_at: datetime | None = Field(description="When it was added to the alerts stream (None: not yet).")
+
+
+class SlaTimerView(BaseModel):
+    leader: bool = Field(
+        description="Some process raises the service-level alerts: a projector replica holds the timer's lock "
+        "(in the embedded mode: its timer runs)."
+    )
+    leading_here: bool | None = Field(
+        description="This process raises them; None when it runs no timer (SLA_TIMER_ENABLED=false, the CLI)."
+    )
+    last_round_at: datetime | None = Field(description="This process's last round (None: it has not led).")
+    last_error: str | None = Field(description="Why this process's last round failed (None: it did not).")
+    stream: str | None = Field(description="The alerts stream; None in the embedded mode (nothing is published).")
+    unpublished: int | None = Field(
+        description="Alerts raised and not on the stream yet (the outbox); None in the embedded mode."
+    )
+    last_raised: AlertView | None = Field(description="The last alert raised (None: none yet).")
+    last_published: AlertView | None = Field(
+        description="The last alert added to the stream (None: none yet, or the embedded mode)."
+    )
+
+
 class SystemView(BaseModel):
     success: bool = True
     generated_at: datetime
@@ -64,6 +97,7 @@ class SystemView(BaseModel):
     relay: RelayView | None = Field(description="None in the embedded mode (no relay).")
     consumer_group: GroupView | None = Field(description="None in the embedded mode (no Redis).")
     projections: list[ProjectionView]
+    sla_timer: SlaTimerView = Field(description="The service-level timer: who raises the alerts, their outbox.")
 
 
 class ProjectionAnswer(BaseModel):
@@ -102,7 +136,7 @@ def operations_of(request: Request, name: str | None = None) -> Operations:
         _known(name)
     projection = request.app.state.runtime
     if isinstance(projection, Runtime):
-        return for_runtime(projection)
+        return for_runtime(projection, getattr(request.app.state, "sla_timer", None))
     if isinstance(projection, InProcessProjection):
         return projection.operations()
     raise ApiError(503, "store_unavailable", "this projection offers no operations")
@@ -126,7 +160,8 @@ router = APIRouter(prefix=PREFIX, tags=["admin"], dependencies=[Depends(_configu
 @router.get(
     "/system",
     response_model=SystemView,
-    summary="The relay, the consumer group and each projection: positions, lag, halts, rebuilds, skips",
+    summary="The relay, the consumer group, each projection (positions, lag, halts, rebuilds, skips) and the "
+    "service-level timer",
     responses=documented(401, 403, 503, codes=ERRORS),
 )
 async def system(request: Request, actor: AdminActor) -> dict[str, Any]:

@@ -104,6 +104,7 @@ def install(app: FastAPI, parts: Parts) -> None:
     admin.install(app, parts.verifier)
     metrics.install(app, parts.runtime)
     timer: SlaTimer | None = parts.sla.timer if parts.sla else getattr(parts.runtime, "sla_timer", None)
+    app.state.sla_timer = timer  # the admin status shows whether it leads and its last round
     if timer is not None:
         parts.runtime.observers.append(WakeOnApply(timer))
         sla_metrics.install(app, timer)

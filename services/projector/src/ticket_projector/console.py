@@ -44,6 +44,9 @@ def render_status(status: dict[str, Any]) -> str:
     group = status.get("consumer_group")
     if group is not None:
         lines.append(f"consumer group   {group['name']}: {group['pending']} pending, {group['consumers']} consumers")
+    timer = status.get("sla_timer")
+    if timer is not None:
+        lines += _timer_lines(timer)
     lines += ["", f"{'projection':<12}{'status':<12}{'checkpoint':>12}  {'behind':>10}  {'oldest unapplied':>16}"]
     for p in status["projections"]:
         lines.append(
@@ -72,6 +75,28 @@ def render_status(status: dict[str, Any]) -> str:
                 f"at {skip['skipped_at']}: {skip['reason']}"
             )
     return "\n".join(lines)
+
+
+def _timer_lines(timer: dict[str, Any]) -> list[str]:
+    """The service-level timer: who raises the alerts, the outbox, the last alerts raised and published."""
+    if timer["leading_here"]:
+        leader = "this process raises alerts"
+    else:
+        leader = "a leader raises alerts" if timer["leader"] else "NO LEADER"
+    where = timer["stream"] or "in process"
+    backlog = f", {timer['unpublished']} raised not published" if timer["unpublished"] is not None else ""
+    lines = [f"sla timer        {where}: {leader}{backlog}"]
+    if timer["last_round_at"] is not None:
+        lines.append(f"  last round at {timer['last_round_at']}")
+    if timer["last_error"] is not None:
+        lines.append(f"  last round failed: {timer['last_error']}")
+    for label, key, at in (("raised", "last_raised", "raised_at"), ("published", "last_published", "published_at")):
+        alert = timer.get(key)
+        if alert is not None:
+            lines.append(
+                f"  last {label} {alert['type']} ({alert['clock']}) of ticket {alert['ticket_id']} at {alert[at]}"
+            )
+    return lines
 
 
 def age(seconds: float) -> str:

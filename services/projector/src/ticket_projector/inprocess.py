@@ -34,7 +34,7 @@ from ticket_workflow import Event
 from ticket_workflow.ports import STAFF_SCAN_LIMIT, StaffSeen, StoreUnavailable
 
 from .erasure import Opener
-from .operations import Operations
+from .operations import Operations, TimerWatch
 from .projector import ProjectionHalted, ProjectionObserver, Projector
 from .readiness import halted_body
 from .rebuilds import OnProgress, Refused, forget, running_refusal, shown_progress
@@ -96,7 +96,8 @@ class InProcessProjection:
         return ProjectingStore(self._store, self._projector, self._on_projected, lambda: self.rebuilding)
 
     def operations(self) -> Operations:
-        """Status, retry, skip and the in-place rebuild of this projection (no relay, no consumer group)."""
+        """Status, retry, skip and the in-place rebuild of this projection (no relay, no consumer group, no alerts
+        stream)."""
         if self._projector is None or self._store is None:
             raise StoreUnavailable("the projection has not started")
         read_model = self._projector.read_model
@@ -105,7 +106,12 @@ class InProcessProjection:
         log = read_model.operations()
         if self._rebuilder is None:
             self._rebuilder = InPlaceRebuilder(self, log if isinstance(log, SqliteProjectionLog) else None)
-        return Operations(log=log, read_model=read_model, store=self._store, rebuilder=self._rebuilder, local=self)
+        alerts = alert_log_of(read_model)
+        assert alerts is not None  # both read models keep their alerts
+        sla = TimerWatch(alerts, timer=self.sla_timer)  # no stream: the alerts are served by GET /api/sla/alerts
+        return Operations(
+            log=log, read_model=read_model, store=self._store, rebuilder=self._rebuilder, sla=sla, local=self
+        )
 
     def state(self) -> str:
         if self._projector is None:

@@ -25,6 +25,8 @@ from redis.exceptions import RedisError, ResponseError
 from ticket_eventstore import stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay.settings import RELAY_LOCK
+from ticket_readmodel.alerts import Alert, AlertLog
+from ticket_readmodel.alerts_postgres import PostgresAlertLog
 from ticket_readmodel.operations import NotHalted, PositionMismatch, ProjectionLog, Skip
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.read_model import Halt, ReadModel
@@ -34,8 +36,19 @@ from ticket_workflow.ports import EventStore, StoreUnavailable
 from .rebuilds import PostgresRebuilder, Rebuilder, Refused, lock_held
 from .runtime import Runtime
 from .settings import ProjectorSettings
+from .sla_timer import SLA_TIMER_LOCK, SlaTimer
 
-__all__ = ["PROJECTION", "Local", "Operations", "Refused", "Transport", "connected", "default_actor", "for_runtime"]
+__all__ = [
+    "PROJECTION",
+    "Local",
+    "Operations",
+    "Refused",
+    "TimerWatch",
+    "Transport",
+    "connected",
+    "default_actor",
+    "for_runtime",
+]
 
 log = logging.getLogger("ticket_projector.operations")
 
@@ -66,18 +79,29 @@ class Transport:
     group: str
 
 
+@dataclass(frozen=True)
+class TimerWatch:
+    """Where the status finds the service-level timer: its alerts, their stream, its lock, this process's timer."""
+
+    alerts: AlertLog
+    stream: str | None = None  # where the alerts are published; None: nowhere (the embedded mode)
+    lock_pool: asyncpg.Pool | None = None  # the read model's PostgreSQL, where the replicas' timer holds its lock
+    timer: SlaTimer | None = None  # this process's timer; None: it runs none (the CLI, or SLA_TIMER_ENABLED=false)
+
+
 @dataclass
 class Operations:
     log: ProjectionLog
     read_model: ReadModel
     store: EventStore
     rebuilder: Rebuilder
+    sla: TimerWatch
     transport: Transport | None = None  # None in the embedded mode: no relay, no consumer group
     store_pool: asyncpg.Pool | None = None  # the event store's PostgreSQL, where the relay holds its lock
     local: Local | None = None
 
     async def status(self) -> dict[str, Any]:
-        """The whole picture: the store, the relay, the consumer group and the projection."""
+        """The whole picture: the store, the relay, the consumer group, the projection and the service-level timer."""
         position = await self.store.last_position()
         return {
             "success": True,
@@ -86,6 +110,27 @@ class Operations:
             "relay": await self._relay(position),
             "consumer_group": await self._group(),
             "projections": [await self.projection(position)],
+            "sla_timer": await self.sla_timer(),
+        }
+
+    async def sla_timer(self) -> dict[str, Any]:
+        """Who raises the service-level alerts, this process's last round, and the alerts' outbox."""
+        watch = self.sla
+        status = watch.timer.status if watch.timer is not None else None
+        here = status.leader if status is not None else None
+        leader = await lock_held(watch.lock_pool, SLA_TIMER_LOCK) if watch.lock_pool is not None else bool(here)
+        outbox = await watch.alerts.outbox()
+        published = watch.stream is not None
+        round_at = status.last_round_at if status is not None else None
+        return {
+            "leader": leader,
+            "leading_here": here,
+            "last_round_at": round_at.isoformat() if round_at is not None else None,
+            "last_error": status.last_error if status is not None else None,
+            "stream": watch.stream,
+            "unpublished": outbox.unpublished if published else None,
+            "last_raised": _alert(outbox.last_raised),
+            "last_published": _alert(outbox.last_published) if published else None,
         }
 
     async def projection(self, store_position: int | None = None) -> dict[str, Any]:
@@ -225,6 +270,7 @@ async def connected(settings: ProjectorSettings, *, content_hash: bool = False) 
             read_model=read_model,
             store=PostgresEventStore(store_pool),
             rebuilder=PostgresRebuilder.of(pool, settings, content_hash=content_hash),
+            sla=TimerWatch(PostgresAlertLog.of(read_model), settings.sla_alert_stream, pool),
             transport=Transport(redis, settings.event_stream, settings.projector_group),
             store_pool=store_pool,
         )
@@ -233,6 +279,12 @@ async def connected(settings: ProjectorSettings, *, content_hash: bool = False) 
         await pool.close()
         if store_pool is not pool:
             await store_pool.close()
+
+
+def _alert(alert: Alert | None) -> dict[str, Any] | None:
+    if alert is None:
+        return None
+    return alert.as_json() | {"published_at": alert.published_at.isoformat() if alert.published_at else None}
 
 
 def default_actor() -> str:
@@ -269,8 +321,8 @@ class RuntimeLocal:
         self.runtime.wake(retry=retry)
 
 
-def for_runtime(runtime: Runtime) -> Operations:
-    """The operations of a started projector replica, on its connections."""
+def for_runtime(runtime: Runtime, timer: SlaTimer | None = None) -> Operations:
+    """The operations of a started projector replica, on its connections (``timer``: the replica's own)."""
     c, s = runtime.connections, runtime.settings
     if runtime.rebuilder is None:
         raise StoreUnavailable("the projector has not started")
@@ -279,6 +331,7 @@ def for_runtime(runtime: Runtime) -> Operations:
         read_model=c.read_model,
         store=c.store,
         rebuilder=runtime.rebuilder,
+        sla=TimerWatch(PostgresAlertLog.of(c.read_model), s.sla_alert_stream, c.pools[0], timer),
         transport=Transport(c.redis, s.event_stream, s.projector_group),
         store_pool=c.store_pool,
         local=RuntimeLocal(runtime),
