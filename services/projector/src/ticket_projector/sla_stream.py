@@ -84,9 +84,14 @@ class PostgresSlaTimer:
 
     async def start(self) -> None:
         s = self.settings
-        self._pool = pool = await create_pool(s.database_url, max_size=2, timeouts=TIMEOUTS, name="sla_timer")
+        # Plain queries and transactions only (the lock is held by the election's own session): no reset query.
+        self._pool = pool = await create_pool(
+            s.database_url, max_size=2, timeouts=TIMEOUTS, reset_sessions=False, name="sla_timer"
+        )
         if s.store_url != s.database_url:
-            self._store_pool = await create_pool(s.store_url, max_size=1, timeouts=TIMEOUTS, name="sla_timer_store")
+            self._store_pool = await create_pool(
+                s.store_url, max_size=1, timeouts=TIMEOUTS, reset_sessions=False, name="sla_timer_store"
+            )
         self._redis = aioredis.from_url(s.redis_url)
         election = Election(
             lock_session(s.database_url, max(LEADER_IDLE_TIMEOUT, 3 * s.sla_timer_seconds)),  # it speaks each round

@@ -36,7 +36,7 @@ def open_postgres(settings: QuerySettings) -> Callable[[Parts], AbstractAsyncCon
             except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
                 raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
             pools.push_async_callback(connections.close)
-            store_pool = await create_pool(settings.store_url, max_size=2, name="event_store")
+            store_pool = await create_pool(settings.store_url, max_size=2, reset_sessions=False, name="event_store")
             pools.push_async_callback(store_pool.close)
             # The read model only fetches through its pool: the lean connections stand in for asyncpg's.
             parts.read_model = PostgresReadModel(cast(asyncpg.Pool, connections), settings.read_model_schema)
