@@ -3,11 +3,12 @@
 While the e2e tests run, :class:`LogScan` watches:
 
 - every service process a test starts with its output going to a file (``ticket-command-api``,
-  ``ticket-projector``, ``ticket-query-api``, ``python -m ticket_embedded``, ``deploy/stack.py``, whose output
-  holds the lines of every service it starts): that file, and
-  the secrets of its environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``,
-  ``*WEBHOOK*``, ``*PRIVATE*``, ``*API_KEY*``, ``*DATA_KEY*`` variable; the password of every URL, e.g.
-  ``DATABASE_URL``; not the deploy files' public placeholders);
+  ``ticket-projector``, ``ticket-query-api``, ``ticket-webhooks``, ``python -m ticket_embedded``,
+  ``deploy/stack.py``, whose output holds the lines of every service it starts): that file, and the secrets of its
+  environment (``JWT_SECRET`` and any ``*SECRET*``, ``*PASSWORD*``, ``*TOKEN*``, ``*WEBHOOK*`` (a webhook's URL;
+  not the webhooks service's ``WEBHOOKS_*`` settings, whose secret is ``WEBHOOKS_SECRET_KEY``), ``*PRIVATE*``,
+  ``*API_KEY*``, ``*DATA_KEY*`` variable; the password of every URL, e.g. ``DATABASE_URL``; not the deploy files'
+  public placeholders);
 - every token this process signs (``jwt.encode``), and every ``Authorization`` and ``Idempotency-Key`` header it
   sends with httpx.
 
@@ -28,8 +29,15 @@ from urllib.parse import urlsplit
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK|PRIVATE|API_KEY|DATA_KEY", re.IGNORECASE)
-SERVICES = ("ticket-command-api", "ticket-projector", "ticket-query-api", "ticket_embedded", "ticket-embedded")
+SECRET_NAMES = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|WEBHOOK(?!S_)|PRIVATE|API_KEY|DATA_KEY", re.IGNORECASE)
+SERVICES = (
+    "ticket-command-api",
+    "ticket-projector",
+    "ticket-query-api",
+    "ticket-webhooks",
+    "ticket_embedded",
+    "ticket-embedded",
+)
 PLACEHOLDER = re.compile(r"change-me|replace-me", re.IGNORECASE)
 SHORTEST = 8  # shorter values (``x``, ``postgres``-like words) would match ordinary text
 
