@@ -128,7 +128,7 @@ test('the service-level timer: who raises the alerts, those waiting to be publis
   assert.equal(embedded.embedded, true);
   assert.equal(embedded.leaderText, 'Running: alerts are raised in-process');
   assert.equal(embedded.backlog, null);
-  assert.match(embedded.backlogText, /Not published/);
+  assert.equal(embedded.backlogText, 'No stream: the alerts API lists them');
   assert.equal(embedded.lastRaised.text, 'Breach of the resolution target');
   assert.equal(systemModel(body()).timer, null, 'a server that does not report its timer');
 });

@@ -122,7 +122,7 @@ function timerModel(t) {
     leaderText,
     stream: t.stream || null,
     backlog,
-    backlogText: published ? formatBacklog(backlog) : 'Not published: the alerts API lists them',
+    backlogText: published ? formatBacklog(backlog) : 'No stream: the alerts API lists them',
     lastRoundAt: t.last_round_at || null,
     lastError: t.last_error || null,
     lastRaised: timerAlert(t.last_raised),

@@ -62,7 +62,7 @@ export function timerPanel(timer) {
     h('p', null, stateBadge({ label: timer.leaderText, symbol, tone: timer.leader ? timer.tone : 'danger' }, 'timer-leader')),
     figures([
       timer.stream ? ['Stream', h('span', { class: 'mono' }, timer.stream)] : null,
-      ['Waiting to be published', timer.backlogText, 'timer-backlog'],
+      [timer.embedded ? 'Published' : 'Waiting to be published', timer.backlogText, 'timer-backlog'],
       ['Last alert raised', alertLine(timer.lastRaised, timer.lastRaised && timer.lastRaised.raisedAt, 'timer-last-raised')],
       timer.embedded ? null
         : ['Last alert published', alertLine(timer.lastPublished, timer.lastPublished && timer.lastPublished.publishedAt, 'timer-last-published')],
@@ -74,10 +74,10 @@ export function timerPanel(timer) {
   ];
 }
 
-/** When this replica's timer last looked (it looks every second while it leads: drawn apart from the rest). */
+/** When this process's timer last looked (a round each SLA_TIMER_SECONDS while it leads: drawn apart from the rest). */
 export function timerRound(timer) {
   if (!timer || !timer.lastRoundAt) return null;
-  return h('p', { class: 'small muted' }, 'Last round on this replica: ', h('span', { dataset: { testid: 'timer-last-round' } }, timeEl(timer.lastRoundAt)));
+  return h('p', { class: 'small muted' }, 'Last round in this process: ', h('span', { dataset: { testid: 'timer-last-round' } }, timeEl(timer.lastRoundAt)));
 }
 
 /** A projection's heading line: its name and its status, with what the status means. */
