@@ -199,7 +199,7 @@ export function getStats(params, opts) {
   return request('GET', `/api/stats${query(params)}`, opts);
 }
 
-/** GET /api/people?role=agent&q=prefix: the staff directory (staff only). */
+/** GET /api/people?role=agent&q=prefix&limit=&cursor=: a page of the staff directory (staff only); next_cursor for the next. */
 export function getPeople(params, opts) {
   return request('GET', `/api/people${query(params)}`, opts);
 }

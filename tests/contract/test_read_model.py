@@ -344,6 +344,37 @@ class ReadModelContract:
         with pytest.raises(UnknownRole):
             await read_model.people(role="wizard")
 
+    async def test_the_staff_directory_in_pages(self, read_model: ReadModel) -> None:
+        # Upper before lower case, and a name beyond ASCII last: the code point order, on either database.
+        staff = {"Zoe": ("agent",), "amy": ("agent",), "ann": ("admin",), "anna": ("agent",), "bo": ("agent",)}
+        staff |= {"Ánh": ("supervisor",), "al_x": ("agent",), "alex": ("agent",)}
+        t = Ticket(requester="mallory")
+        t.create(subject="Hello")
+        for actor, roles in staff.items():
+            t.note("Seen", actor=actor, roles=roles)
+        await apply(read_model, t.events)
+        everyone = sorted(staff)
+        assert everyone == ["Zoe", "al_x", "alex", "amy", "ann", "anna", "bo", "Ánh"]
+
+        async def pages(size: int, **filters: object) -> list[list[str]]:
+            found: list[list[str]] = []
+            after = None
+            for _ in range(len(staff) + 1):  # an ``after`` that does not advance fails instead of looping
+                page = [p.id for p in await read_model.people(after=after, limit=size, **filters)]  # type: ignore[arg-type]
+                if not page:
+                    return found
+                found.append(page)
+                after = page[-1]
+            raise AssertionError(f"no end: {found}")
+
+        assert await pages(3) == [everyone[0:3], everyone[3:6], everyone[6:]]
+        assert [p.id for p in await read_model.people(after="amy")] == everyone[4:]
+        assert [p.id for p in await read_model.people(after="b")] == ["bo", "Ánh"]  # need not be an id
+        assert await pages(2, prefix="A") == [["al_x", "alex"], ["amy", "ann"], ["anna"]]
+        assert await pages(1, prefix="an", role="agent") == [["ann"], ["anna"]]
+        assert await pages(2, role="supervisor") == [["ann", "Ánh"]]
+        assert await read_model.people(after="Ánh") == []
+
     async def test_days_are_counted_in_the_viewer_time_zone(self, read_model: ReadModel) -> None:
         late = Ticket(at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC), step=timedelta(minutes=80))
         late.create()  # Berlin (UTC+1): 3 March 00:30; New York (UTC-5): 2 March 18:30

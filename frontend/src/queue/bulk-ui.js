@@ -3,6 +3,7 @@
 // few at a time; every ticket's outcome is listed: done, or refused with the plain reason.
 
 import * as api from '../api.js';
+import { allPeople } from '../directory.js';
 import { h, mount } from '../dom.js';
 import { humanize, shortId } from '../format.js';
 import { announce } from '../ui.js';
@@ -23,7 +24,7 @@ export class BulkActions {
     this.disposed = false;
     this.selectAll = null;
     this.pageItems = [];
-    this.people = null; // the staff directory, fetched when the picker first opens
+    this.people = null; // the staff directory's agents ({ids, complete}), fetched when the picker first opens
 
     this.count = h('span', { class: 'bulk-count', role: 'status' });
     this.assignButton = h('button', { type: 'button', class: 'btn btn-small', id: 'bulk-assign', 'aria-expanded': 'false', 'aria-controls': 'bulk-picker', onclick: () => this.togglePicker() }, 'Assign to…');
@@ -152,12 +153,12 @@ export class BulkActions {
     select.focus();
     try {
       if (!this.people) {
-        const answer = await api.getPeople({ role: 'agent' });
-        this.people = ((answer && answer.items) || []).map((p) => p.id);
+        const { items, complete } = await allPeople(api.getPeople, { role: 'agent' });
+        this.people = { ids: items.map((p) => p.id), complete };
       }
       if (this.disposed || this.picker.hidden) return;
-      for (const id of this.people) if (id !== this.me) select.append(h('option', { value: id }, id));
-      status.textContent = '';
+      for (const id of this.people.ids) if (id !== this.me) select.append(h('option', { value: id }, id));
+      status.textContent = this.people.complete ? '' : `Showing the first ${this.people.ids.length} agents of the staff directory.`;
     } catch (err) {
       if (this.disposed || this.picker.hidden) return;
       // Without the directory a user name can still be typed; the API refuses anyone who is not staff.

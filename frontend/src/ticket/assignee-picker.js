@@ -1,32 +1,31 @@
-// The assignee field's directory on the assign form: a <datalist> of the agents in GET /api/people?role=agent,
-// and a line saying whether the name typed is one of them.
+// The assignee field's directory on the assign form: a <datalist> of the agents whose name starts with what is
+// typed (GET /api/people?role=agent&q=..., one page: the directory may hold thousands), and a line saying whether
+// the name typed is one of them.
 
 import * as api from '../api.js';
+import { agentsHint, directoryLookup } from '../directory.js';
 import { h, mount, uid } from '../dom.js';
 import { humanize } from '../format.js';
 
-/** The assignee field's directory: a <datalist> of agents from GET /api/people?role=agent, and a check. */
+/** The assignee field's directory: a <datalist> of agents from GET /api/people?role=agent&q=, and a check. */
 export function assigneePicker() {
   const listId = uid('agents');
   const datalist = h('datalist', { id: listId });
   const status = h('p', { class: 'hint picker-status', role: 'status', 'aria-live': 'polite' });
-  let known = null;
   let input = null;
-  function check() {
-    if (!input || !known) return;
-    const value = input.value.trim();
-    status.textContent = !value || known.has(value)
-      ? `${known.size} agent${known.size === 1 ? '' : 's'} in the staff directory.`
-      : `“${value}” is not in the staff directory.`;
-    status.classList.toggle('warn', Boolean(value) && !known.has(value));
-  }
-  api.getPeople({ role: 'agent' }).then((answer) => {
-    const items = (answer && answer.items) || [];
-    known = new Set(items.map((p) => p.id));
-    mount(datalist, items.map((p) => h('option', { value: p.id }, (p.roles || []).map(humanize).join(', '))));
-    check();
-  }).catch(() => {
-    status.textContent = 'The staff directory could not be loaded; type the user name.';
+  const directory = directoryLookup(api.getPeople, {
+    params: { role: 'agent' },
+    onAnswer(answer) {
+      if (!input || input.value.trim() !== answer.text) return; // typed on since: the next answer comes
+      mount(datalist, answer.items.map((p) => h('option', { value: p.id }, (p.roles || []).map(humanize).join(', '))));
+      const hint = agentsHint(answer);
+      status.textContent = hint.text;
+      status.classList.toggle('warn', hint.warn);
+    },
+    onError() {
+      status.textContent = 'The staff directory could not be loaded; type the user name.';
+      status.classList.remove('warn');
+    },
   });
   return {
     listId,
@@ -34,8 +33,8 @@ export function assigneePicker() {
     attach(control) {
       input = control;
       if (!input) return;
-      input.addEventListener('input', check);
-      check();
+      input.addEventListener('input', () => directory.lookup(input.value));
+      directory.lookup(input.value, { now: true });
     },
   };
 }

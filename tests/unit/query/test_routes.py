@@ -264,6 +264,43 @@ async def test_forged_cursors_are_refused_naming_the_field(client: httpx.AsyncCl
         assert (answer.json()["code"], answer.json()["field"]) == ("invalid_cursor", "cursor")
 
 
+async def test_people_come_in_cursor_pages(client: httpx.AsyncClient, read_model: SqliteReadModel) -> None:
+    desk = Ticket(requester="zed")
+    desk.create()
+    for name in ("agent3", "Agent1", "agent2", "agent10", "bea"):
+        desk.note("Seen", actor=name)
+    await Projector(read_model).apply(desk.events)
+
+    async def walk(**params: str) -> list[list[str]]:
+        pages, after = [], None
+        for _ in range(20):  # a cursor that does not advance fails the test instead of looping
+            answer = await client.get("/api/people", params=params | ({"cursor": after} if after else {}), headers=BOB)
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            pages.append([p["id"] for p in body["items"]])
+            after = body["next_cursor"]
+            if after is None:
+                return pages
+        raise AssertionError(f"no last page: {pages}")
+
+    [everyone] = await walk()  # fewer than the default page of 50: one page, no cursor
+    assert everyone == sorted(everyone) and {"Agent1", "agent10", "agent2", "agent3", "bea", "bob"} <= set(everyone)
+    pages = await walk(limit="2")
+    assert [len(page) for page in pages[:-1]] == [2] * (len(pages) - 1) and 1 <= len(pages[-1]) <= 2
+    assert [p for page in pages for p in page] == everyone
+    assert await walk(q="agent", limit="2") == [["Agent1", "agent10"], ["agent2", "agent3"]]
+    assert await walk(q="agent1", limit="1", role="agent") == [["Agent1"], ["agent10"]]
+
+    for params in ({"limit": "0"}, {"limit": "201"}):
+        answer = await client.get("/api/people", params=params, headers=BOB)
+        assert (answer.status_code, answer.json()["field"]) == (422, "limit")
+    tickets_cursor = cursor("-created", ["2026-03-02T09:00:00+00:00", "x"])
+    for forged in ("nope", tickets_cursor, make_cursor("id", [1]), make_cursor("id", ["a", "b"])):
+        answer = await client.get("/api/people", params={"cursor": forged}, headers=BOB)
+        assert answer.status_code == 422, answer.text
+        assert (answer.json()["code"], answer.json()["field"]) == ("invalid_cursor", "cursor")
+
+
 async def test_openapi_documents_every_error_response(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     expected = {

@@ -196,16 +196,25 @@ class PostgresReadModel(PostgresSlaReads):
             median_resolution=_float(medians["resolution"]),
         )
 
-    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
-        holders = roles_granting(role) if role is not None else None
-        rows = await self._pool.fetch(
-            self._sql.people("($1::text[] IS NULL OR roles ?| $1) AND ($2::text IS NULL OR lower(id) LIKE $2)")
-            + ' ORDER BY id COLLATE "C" LIMIT $3',
-            holders,
-            like_prefix(prefix.lower()) if prefix else None,
-            limit,
-        )
-        return [mapping.person_of(r, POSTGRES) for r in rows]
+    async def people(
+        self, *, role: str | None = None, prefix: str | None = None, after: str | None = None, limit: int = 200
+    ) -> list[Person]:
+        # Only the conditions asked for, so that a page after the first starts in the index (migration 008).
+        where: list[str] = []
+        params: list[Any] = []
+        if role is not None:
+            params.append(roles_granting(role))
+            where.append(f"roles ?| ${len(params)}::text[]")
+        if prefix:
+            params.append(like_prefix(prefix.lower()))
+            where.append(f"lower(id) LIKE ${len(params)}")
+        if after is not None:
+            params.append(after)
+            where.append(f'id COLLATE "C" > ${len(params)}')
+        params.append(limit)
+        condition = " AND ".join(where) or "true"
+        sql = self._sql.people(condition) + f' ORDER BY id COLLATE "C" LIMIT ${len(params)}'
+        return [mapping.person_of(r, POSTGRES) for r in await self._pool.fetch(sql, *params)]
 
     async def content_hash(self) -> str:
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):

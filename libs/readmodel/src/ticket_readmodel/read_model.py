@@ -85,21 +85,27 @@ class TicketQuery(BaseModel):
         """The keyset values the previous page ended with (None on the first page)."""
         if self.cursor is None:
             return None
-        try:
-            decoded = json.loads(base64.urlsafe_b64decode(self.cursor.encode()))
-        except ValueError as exc:
-            raise InvalidCursor("cursor is not one this API returned") from exc
-        if not isinstance(decoded, dict) or decoded.get("sort") != self.sort:
-            raise InvalidCursor("cursor belongs to another sort order; start again without a cursor")
-        values = decoded.get("after")
-        if not isinstance(values, list) or len(values) != len(SORT_COLUMNS[self.sort_key]):
-            raise InvalidCursor("cursor is not one this API returned")
-        return values
+        return cursor_values(self.cursor, self.sort, len(SORT_COLUMNS[self.sort_key]))
 
 
 def make_cursor(sort: str, values: list[Any]) -> str:
     raw = json.dumps({"sort": sort, "after": values}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode()
+
+
+def cursor_values(cursor: str, sort: str, width: int) -> list[Any]:
+    """The ``width`` keyset values of a cursor :func:`make_cursor` wrote for ``sort``; :class:`InvalidCursor` for
+    anything else (another order's cursor included)."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as exc:
+        raise InvalidCursor("cursor is not one this API returned") from exc
+    if not isinstance(decoded, dict) or decoded.get("sort") != sort:
+        raise InvalidCursor("cursor belongs to another sort order; start again without a cursor")
+    values = decoded.get("after")
+    if not isinstance(values, list) or len(values) != width:
+        raise InvalidCursor("cursor is not one this API returned")
+    return values
 
 
 class TicketPage(BaseModel):
@@ -155,6 +161,25 @@ class Person(BaseModel):
     first_seen: datetime
     last_seen: datetime
     actions: int = Field(description="Events this person caused.")
+
+
+# The directory's one order, as its cursors name it (a ticket list's cursor is refused there, and the other way).
+PEOPLE_ORDER = "id"
+
+
+def people_cursor(last: Person) -> str:
+    """The cursor of the directory page after the one ending with ``last``."""
+    return make_cursor(PEOPLE_ORDER, [last.id])
+
+
+def people_after(cursor: str | None) -> str | None:
+    """The id a directory cursor says the previous page ended with (None without a cursor)."""
+    if cursor is None:
+        return None
+    (after,) = cursor_values(cursor, PEOPLE_ORDER, 1)
+    if not isinstance(after, str):
+        raise InvalidCursor("cursor is not one this API returned")
+    return after
 
 
 def roles_granting(role: str) -> list[str]:
@@ -243,11 +268,13 @@ class ReadModel(Protocol):
         first. :class:`UnknownTimeZone` (a ValueError) for a zone that does not exist."""
         ...
 
-    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
-        """The staff directory, sorted by id: everyone whose events presented a staff role. ``role`` keeps those
-        who hold it (inherited roles count: an admin is a supervisor and an agent), ``prefix`` those whose id
-        starts with it (case-insensitive). :class:`~ticket_workflow.UnknownRole` (a ValueError) for a role the
-        workflow does not know."""
+    async def people(
+        self, *, role: str | None = None, prefix: str | None = None, after: str | None = None, limit: int = 200
+    ) -> list[Person]:
+        """The staff directory, sorted by id in code point order: everyone whose events presented a staff role.
+        ``role`` keeps those who hold it (inherited roles count: an admin is a supervisor and an agent), ``prefix``
+        those whose id starts with it (case-insensitive), ``after`` those whose id sorts after it (the previous
+        page's last). :class:`~ticket_workflow.UnknownRole` (a ValueError) for a role the workflow does not know."""
         ...
 
     async def content_hash(self) -> str:

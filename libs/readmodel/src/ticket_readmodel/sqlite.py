@@ -171,7 +171,9 @@ class SqliteReadModel(SqliteSlaReads):
             median_resolution=_median(resolution),
         )
 
-    async def people(self, *, role: str | None = None, prefix: str | None = None, limit: int = 200) -> list[Person]:
+    async def people(
+        self, *, role: str | None = None, prefix: str | None = None, after: str | None = None, limit: int = 200
+    ) -> list[Person]:
         where, params = [], []
         if role is not None:
             holders = roles_granting(role)
@@ -181,6 +183,9 @@ class SqliteReadModel(SqliteSlaReads):
         if prefix:
             where.append("lower(id) LIKE ? ESCAPE '\\'")
             params.append(like_prefix(prefix.lower()))
+        if after is not None:
+            where.append("id > ?")  # the primary key's order: code points (SQLite compares UTF-8 bytes)
+            params.append(after)
         rows = await self._fetch(f"{SQL.people(' AND '.join(where) or '1 = 1')} ORDER BY id LIMIT ?", (*params, limit))
         return [mapping.person_of(r, SQLITE) for r in rows]
 

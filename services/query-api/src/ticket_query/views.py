@@ -99,7 +99,8 @@ class TicketEvents(BaseModel):
 
 
 class PeopleList(BaseModel):
-    items: list[Person] = Field(description="Sorted by id.")
+    items: list[Person] = Field(description="Sorted by id (code point order).")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 def ticket_view(state: TicketState, actor: Actor) -> TicketView:

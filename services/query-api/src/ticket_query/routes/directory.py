@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query
 
-from ticket_readmodel.read_model import Stats, UnknownTimeZone
+from ticket_readmodel.read_model import InvalidCursor, Stats, UnknownTimeZone, people_after, people_cursor
 from ticket_service.errors import ApiError
 from ticket_workflow import SUPPORT_TICKET, describe, is_staff, staff_roles
 
@@ -52,7 +52,7 @@ async def stats(
 @router.get(
     "/people",
     response_model=PeopleList,
-    summary="The staff directory, read from the events (at most 200 people, sorted by id)",
+    summary="The staff directory, read from the events, sorted by id, in cursor pages",
     responses=errors(401, 403, 422, 503),
 )
 async def people(
@@ -66,10 +66,17 @@ async def people(
         ),
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Prefix of the user id, any case.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200), DIGITS] = 50,
+    cursor: Annotated[str | None, Query(description="The `next_cursor` of the previous page.")] = None,
 ) -> PeopleList:
     if not is_staff(SUPPORT_TICKET, actor.roles):
         raise ApiError(403, "forbidden", "the people directory is for agents, supervisors and admins")
     if role is not None and role not in STAFF_ROLES:
         raise ApiError(422, "invalid_request", f"role: must be one of {', '.join(STAFF_ROLES)}", "role")
-    found = await model.people(role=role, prefix=q or None)
-    return PeopleList(items=found)
+    try:
+        after = people_after(cursor)
+    except InvalidCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc), "cursor") from None
+    found = await model.people(role=role, prefix=q or None, after=after, limit=limit + 1)
+    page = found[:limit]
+    return PeopleList(items=page, next_cursor=people_cursor(page[-1]) if len(found) > limit else None)
