@@ -136,9 +136,18 @@ async def test_customers_see_no_service_levels(client: httpx.AsyncClient, desk: 
     desk_tickets = (desk.breached, desk.answered, desk.resolved)
     for ticket in desk_tickets:
         assert await sla(client, ticket, ALICE) is None
-    for params in ({"sla": "breached"}, {"sort": "sla_due"}):
-        refused = await client.get("/api/support-ticket", headers=ALICE, params=params)
-        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    refusals = [
+        ({"sla": "breached"}, "sla"),
+        ({"sort": "sla_due"}, "sort"),
+        ({"sort": "-sla_due"}, "sort"),
+        ({"sort": "sla_due", "sla": "met"}, "sla"),
+    ]
+    for params, field in refusals:
+        for waits in ({}, {"min_position": "0"}):  # the plain request's shortcut and FastAPI's own path
+            refused = await client.get("/api/support-ticket", headers=ALICE, params=params | waits)
+            assert refused.status_code == 403, (params, waits, refused.text)
+            assert (refused.json()["code"], refused.json()["field"]) == ("forbidden", field), (params, waits)
+            assert refused.json()["message"].startswith(f"{field}: ")
     assert (await client.get("/api/sla/policy", headers=ALICE)).status_code == 403
 
 

@@ -81,7 +81,9 @@ async def list_tickets(
     if sla is not None and sla not in SLA_STATUSES:
         raise ApiError(422, "invalid_request", f"sla: must be one of {', '.join(SLA_STATUSES)}", "sla")
     if (sla is not None or sort.endswith("sla_due")) and not is_staff(SUPPORT_TICKET, actor.roles):
-        raise ApiError(403, "forbidden", "service levels are for agents, supervisors and admins", "sla")
+        # The field is the parameter the caller sent: the filter when there is one, else the sort.
+        field = "sla" if sla is not None else "sort"
+        raise ApiError(403, "forbidden", f"{field}: service levels are for agents, supervisors and admins", field)
     if assignee == "me":
         assignee = actor.sub
     if not is_staff(SUPPORT_TICKET, actor.roles):
