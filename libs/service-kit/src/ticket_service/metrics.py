@@ -20,6 +20,10 @@ A service adds gauges read at scrape time with :class:`ScrapeCollector` (no cost
 there), the connection pools with :func:`watch_pools`, and values that need I/O with :func:`refreshing` (a task
 that reads them every few seconds while the app runs).
 
+With several worker processes (``WEB_CONCURRENCY``), ``/metrics`` answers for all of them: see
+:mod:`ticket_service.metrics_workers`. A gauge then needs a ``multiprocess_mode``, and a :class:`ScrapeCollector`
+its ``modes``.
+
 The hot path is one dict lookup per request (the label children are cached per method, route and status) plus the
 counter increment and the histogram observation.
 """
@@ -29,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -39,6 +43,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import Scope
+
+from . import metrics_workers
+from .metrics_workers import Mode
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +91,30 @@ class HttpMetrics:
 
 
 def install(app: FastAPI) -> HttpMetrics:
-    """The app's registry (with the process collector), its HTTP metrics, and ``GET /metrics``."""
+    """The app's registry (with the process collector), its HTTP metrics, and ``GET /metrics``: of this process,
+    or merged over the workers in a worker of several."""
+    if metrics_workers.enabled():
+        return _install_worker(app)
     registry = CollectorRegistry(auto_describe=True)
     ProcessCollector(registry=registry)
     metrics = HttpMetrics(registry)
     app.state.metrics = metrics
     app.get("/metrics", include_in_schema=False)(_scrape)
+    return metrics
+
+
+def _install_worker(app: FastAPI) -> HttpMetrics:
+    registry = metrics_workers.WorkerRegistry()
+    ProcessCollector(registry=registry)
+    metrics = HttpMetrics(registry)
+    app.state.metrics = metrics
+
+    async def scrape() -> Response:
+        registry.mirror.update()  # this worker's scrape-time values as of now; the others' as of their last copy
+        return Response(generate_latest(metrics_workers.merged()), media_type=CONTENT_TYPE_LATEST)
+
+    app.get("/metrics", include_in_schema=False)(scrape)
+    app.state.lifespans.append(metrics_workers.mirroring(registry))  # add_lifespan: the shell imports this module
     return metrics
 
 
@@ -106,10 +131,12 @@ async def _scrape(request: Request) -> Response:
 
 
 class ScrapeCollector(Collector):
-    """Metric families made by ``collect`` at each scrape: from values in memory only, never I/O."""
+    """Metric families made by ``collect`` at each scrape: from values in memory only, never I/O. ``modes`` names,
+    by family, how a gauge's values of several workers merge (:mod:`ticket_service.metrics_workers`)."""
 
-    def __init__(self, collect: Callable[[], Iterable[Metric]]) -> None:
+    def __init__(self, collect: Callable[[], Iterable[Metric]], modes: Mapping[str, Mode] | None = None) -> None:
         self._collect = collect
+        self.modes: Mapping[str, Mode] = modes or {}
 
     def collect(self) -> Iterator[Metric]:
         yield from self._collect()
@@ -158,7 +185,16 @@ def watch_pools(app: FastAPI, pools: Callable[[], Iterable[PoolState]]) -> None:
                 family.add_metric([pool.name], float(getattr(pool, field)))
         yield from families.values()
 
-    registry_of(app).register(ScrapeCollector(collect))
+    registry_of(app).register(ScrapeCollector(collect, modes=POOL_MODES))
+
+
+# Each worker has its own pools: the service's connections, limits and waits are the sums over its live workers.
+POOL_MODES: Mapping[str, Mode] = {
+    "ticket_db_pool_connections": "livesum",
+    "ticket_db_pool_connections_max": "livesum",
+    "ticket_db_pool_connections_in_use": "livesum",
+    "ticket_db_pool_acquires_waiting": "livesum",
+}
 
 
 def refreshing(

@@ -14,6 +14,7 @@ from ticket_privacy.postgres import COMPONENT as PRIVACY
 from ticket_privacy.postgres import privacy_migrations
 from ticket_service.auth import MissingKey, issue_token, require_key
 from ticket_service.logs import configure_logging
+from ticket_service.metrics_workers import serve_workers, shared_directory
 from ticket_workflow import UnknownRole
 
 from .settings import Settings
@@ -36,17 +37,32 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from .app import create_app
 
     configure_logging(settings.log_level, settings.log_format)
-    create_app(settings)  # refuses to start without a key before any worker is spawned
-    uvicorn.run(
-        "ticket_command.app:create_app",
-        factory=True,  # each worker builds its app from the same environment
-        workers=settings.web_concurrency,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level,
-        loop="auto",  # uvloop and httptools when installed (they are dependencies)
-        http="auto",
-    )
+    host, port = args.host or settings.host, args.port or settings.port
+    if settings.web_concurrency > 1:  # /metrics answers for every worker: PROMETHEUS_MULTIPROC_DIR set for them
+        create_app(settings)  # refuses to start without a key before any worker is spawned
+        serve_workers(
+            "ticket_command.app:create_app",
+            settings.web_concurrency,
+            factory=True,  # each worker builds its app from the same environment
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            loop="auto",  # uvloop and httptools when installed (they are dependencies)
+            http="auto",
+        )
+        return 0
+    with shared_directory(1):  # a PROMETHEUS_MULTIPROC_DIR the operator set: emptied before any metric is made
+        create_app(settings)  # refuses to start without a key
+        uvicorn.run(
+            "ticket_command.app:create_app",
+            factory=True,
+            workers=1,
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            loop="auto",
+            http="auto",
+        )
     return 0
 
 

@@ -22,13 +22,16 @@
   and ``ticket_relay_events_published_total``, counted as pages are added to the stream;
 - the database pools (:func:`ticket_service.metrics.watch_pools`).
 
+With several workers, the counters and histograms are summed over them and the relay's gauges merge by
+:data:`RELAY_MODES` (:mod:`ticket_service.metrics_workers`).
+
 Every series is created at zero, so that a rate is defined before the first command of its kind.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -40,6 +43,7 @@ from ticket_eventstore.postgres import PostgresEventStore
 from ticket_eventstore.relay import Relay
 from ticket_eventstore.relay.publisher import PublishObserver
 from ticket_service.metrics import ScrapeCollector, registry_of, watch_pools
+from ticket_service.metrics_workers import Mode
 from ticket_service.shell import add_lifespan
 from ticket_workflow import Event
 
@@ -165,10 +169,21 @@ def install(app: FastAPI, parts: Parts) -> CommandMetrics:
     if not isinstance(source, PostgresStore):
         return metrics  # a store the host opened (the embedded SQLite store): no pool, no relay
     store_metrics = StoreMetrics(registry, relay=source.settings.relay_enabled)
-    registry.register(ScrapeCollector(lambda: relay_families(_relay(source))))
+    registry.register(ScrapeCollector(lambda: relay_families(_relay(source)), modes=RELAY_MODES))
     watch_pools(app, pool_stats)
     add_lifespan(app, lambda: store_metrics.observing(parts.commands().store, _relay(source)))
     return metrics
+
+
+# How the relay's gauges of several workers merge (each worker runs a relay; one of them leads, the others say 0).
+RELAY_MODES: Mapping[str, Mode] = {
+    "ticket_relay_leader": "livesum",  # the workers of this replica that lead: 0 or 1
+    # the leading worker's values (the standbys say 0); a dead worker's last ones are dropped
+    "ticket_relay_published_position": "livemax",
+    "ticket_relay_store_position": "livemax",
+    "ticket_relay_behind_positions": "livemax",
+    "ticket_relay_behind_seconds": "livemax",
+}
 
 
 def _relay(source: PostgresStore) -> Relay | None:

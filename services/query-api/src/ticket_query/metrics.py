@@ -36,12 +36,23 @@ class QueryMetrics:
     def __init__(self, app: FastAPI, parts: Parts) -> None:
         registry = registry_of(app)
         self.parts = parts
-        tickets = Gauge("ticket_tickets", "Tickets in each place of the workflow net", ("place",), registry=registry)
+        # Several workers (PROMETHEUS_MULTIPROC_DIR) read the same counters: the latest read wins.
+        tickets = Gauge(
+            "ticket_tickets",
+            "Tickets in each place of the workflow net",
+            ("place",),
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
         self.tickets = {place: tickets.labels(place) for place in PLACES}
         self.refreshed = Gauge(
-            "ticket_tickets_refreshed_timestamp_seconds", "When the tickets per place were last read", registry=registry
+            "ticket_tickets_refreshed_timestamp_seconds",
+            "When the tickets per place were last read",
+            registry=registry,
+            multiprocess_mode="max",  # the latest read of any worker
         )
-        registry.register(ScrapeCollector(self._live))
+        # Each worker has its own streams: the service's are the sum over the live ones.
+        registry.register(ScrapeCollector(self._live, modes={"ticket_live_clients": "livesum"}))
 
     def _live(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
