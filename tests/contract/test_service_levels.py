@@ -21,6 +21,7 @@ from ticket_readmodel.mapping import FAR_FUTURE, SLA_COLUMNS
 from ticket_readmodel.postgres import PostgresReadModel
 from ticket_readmodel.projection import project_all
 from ticket_readmodel.read_model import ReadModel, TicketQuery
+from ticket_readmodel.service_levels import sla_at
 from ticket_readmodel.sqlite import SqliteReadModel
 from ticket_workflow import Event, EventMetadata
 from ticket_workflow.streams import SLA_POLICY_STREAM, is_system_stream
@@ -29,6 +30,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 MIN = timedelta(minutes=1)
 HIGH = {"first_response_minutes": 60, "resolution_minutes": 240, "warning_percent": 50}
 ROUND_THE_CLOCK = {"targets": {"high": HIGH}}
+WORKDAYS = {"time_zone": "Europe/Berlin", "days": [1, 2, 3, 4, 5], "start": "09:00", "end": "17:00"}
 
 
 class Log:
@@ -175,6 +177,42 @@ class ServiceLevelContract:
         await one_by_one(other_model, ordered)
         for t in tickets:
             assert await clocks(read_model, t.ticket_id) == await clocks(other_model, t.ticket_id)
+
+    async def test_a_past_version_is_measured_as_the_read_model_measured_it_then(self, read_model: ReadModel) -> None:
+        log = Log()
+        events: list[Event] = [log.policy(ROUND_THE_CLOCK, T0 - MIN)]
+        t = log.ticket()
+        t.create(priority="high")
+        t.run("assign", "start_work", "request_info")  # paused at +15
+        events.append(log.policy({"targets": {"high": {"resolution_minutes": 15}}, "calendar": WORKDAYS}, T0))
+        t.run("customer_reply", "resolve", "close")  # resolved late under version 2
+        events.append(log.policy({"targets": {"high": {"first_response_minutes": 4}}}, T0 + 40 * MIN))
+        t.fire("reopen", reason="again")  # open again: version 3 now, without a resolution target
+        t.reply("looking")
+        views: dict[int, Any] = {}
+        for event in by_time(*events, *t.events):
+            await one_by_one(read_model, [event])
+            if event.stream_id != t.ticket_id:
+                continue
+            records = await read_model.sla_policies(before=event.position or 0)
+            assert [r.version for r in records] == [e.version for e in events if e.position < event.position]  # type: ignore[operator]
+            history = [h.to_event() for h in await read_model.history(t.ticket_id)]
+            views[event.version] = view = sla_at(history, records)
+            row = await clocks(read_model, t.ticket_id)
+            for name in ("first_response", "resolution"):
+                stored = {key: row[f"{name}_{key}"] for key in ("target_seconds", "due_at", "warning_at", "met_at")}
+                found = view[name] if view is not None else None
+                if stored["target_seconds"] is None:
+                    assert found is None, (event.version, name)
+                else:
+                    assert found is not None and {key: found[key] for key in stored} == stored, (event.version, name)
+        assert views[4]["resolution"]["status"] == "paused" and views[4]["resolution"]["target_seconds"] == 240 * 60
+        resolved = views[6]["resolution"]  # at +25 under version 2: due at +20 (15 minutes, 5 of them paused)
+        assert resolved["status"] == "breached"
+        assert (resolved["met_at"], resolved["due_at"]) == (T0 + 25 * MIN, T0 + 20 * MIN)
+        assert views[7] == views[6]  # closed: still measured by the policy in force at the resolution
+        assert views[9]["resolution"] is None and views[9]["first_response"]["status"] == "breached"  # version 3
+        assert await read_model.sla_policies(before=1) == []
 
     async def test_no_policy_or_no_target_means_no_clocks(self, read_model: ReadModel) -> None:
         log = Log()

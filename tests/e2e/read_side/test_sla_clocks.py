@@ -53,6 +53,19 @@ class Desk:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
+    def at_version(self, ticket: str, version: int, who: dict[str, str] = BOB) -> Any:
+        """The ticket's ``sla`` as it was at that version (time travel)."""
+        url, params = f"{self.system.query}/api/support-ticket/{ticket}/at/{version}", {"min_position": self.position}
+        answer = self.http.get(url, headers=who, params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["sla"]
+
+    def versions(self, ticket: str) -> dict[str, int]:
+        """The version of each transition (the last time), from the audit trail."""
+        url, params = f"{self.system.query}/api/support-ticket/{ticket}/events", {"min_position": self.position}
+        answer = self.http.get(url, headers=BOB, params=params)
+        return {e["transition"] or e["type"]: e["version"] for e in answer.json()["events"]}
+
     def times(self, ticket: str) -> dict[str, datetime]:
         """When each transition happened (the last time), from the audit trail."""
         url, params = f"{self.system.query}/api/support-ticket/{ticket}/events", {"min_position": self.position}
@@ -140,3 +153,16 @@ def test_clocks_across_pause_reopen_and_business_hours(mode: str, request: pytes
         )
         assert listed.status_code == 200, listed.text
         assert [i["aggregate_id"] for i in listed.json()["items"]][:2] == [later["aggregate_id"], tid]
+
+        # Time travel: each version with the clocks as they stood then, under the policy then in force (version 1,
+        # round the clock: the calendar came later); a customer sees none.
+        versions = desk.versions(tid)
+        born = desk.at_version(tid, 1)
+        assert born["status"] == "ok" and born["resolution"]["elapsed_seconds"] == 0
+        assert at(born["first_response"]["due_at"]) == created + 10 * MINUTES
+        assert desk.at_version(tid, 1, ALICE) is None
+        resolved = desk.at_version(tid, versions["resolve"])
+        assert resolved["status"] == "met" and resolved["resolution"]["elapsed_seconds"] == counted.total_seconds()
+        assert at(resolved["resolution"]["due_at"]) == created + 60 * MINUTES + paused
+        again = desk.at_version(tid, versions["reopen"])["resolution"]
+        assert again["status"] == "ok" and at(again["due_at"]) == reopened + 60 * MINUTES - counted

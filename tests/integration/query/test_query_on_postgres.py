@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.rendering import assert_rendered_as_the_models, awkward_tickets
 from tests.support.scenarios import Ticket, busy_day, interleaved
+from tests.unit.query.test_sla_at_version import EXPECTED, History, as_json
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
@@ -72,6 +73,22 @@ async def test_out_of_range_versions_and_forged_cursors_are_client_errors(read_m
         listed = await http.get("/api/support-ticket", headers=AGENT, params={"sort": "priority", "cursor": forged})
         assert listed.status_code == 422, listed.text
         assert listed.json()["field"] == "cursor"
+
+
+async def test_a_past_version_carries_the_clocks_of_its_time_on_postgres(read_model: PostgresReadModel) -> None:
+    history = History()
+    await Projector(read_model).apply(history.log)
+    app = create_app(QuerySettings(auth=AuthSettings(secret=SECRET)), read_model=read_model)
+    customer = {"Authorization": f"Bearer {mint_token(SECRET, 'alice', ['customer'])}"}
+    base = f"/api/support-ticket/{history.ticket.ticket_id}"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://query") as http:
+        for version, expected in EXPECTED.items():
+            answer = await http.get(f"{base}/at/{version}", headers=AGENT)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["sla"] == as_json(expected), version
+            assert (await http.get(f"{base}/at/{version}", headers=customer)).json()["sla"] is None
+        early = await http.get(f"/api/support-ticket/{history.early.ticket_id}/at/1", headers=AGENT)
+        assert early.json()["sla"] is None  # no policy yet
 
 
 async def test_rendered_tickets_are_the_response_models_json_on_postgres(read_model: PostgresReadModel) -> None:

@@ -285,6 +285,11 @@ class ReadModel(Protocol):
         """The latest service-level policy (None before the first), or the given version of it."""
         ...
 
+    async def sla_policies(self, *, before: int) -> list[PolicyRecord]:
+        """The policy's versions recorded before the global position ``before``, oldest first: what the read model
+        knew of the policy when it applied the event at that position."""
+        ...
+
     async def sla_pending(self, now: datetime, *, limit: int = 100) -> list[Pending]:
         """Tickets with a running clock whose warning or due instant is at or before ``now``, nearest first."""
         ...

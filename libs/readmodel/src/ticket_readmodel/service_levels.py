@@ -9,7 +9,7 @@ batch by batch and the rebuild all store the same deadlines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -19,7 +19,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from ticket_workflow import Event, TicketState
-from ticket_workflow.sla import STOPPED_IN, Clock, Policy, Spans, Timeline, clocks, place_after, step
+from ticket_workflow.sla import STOPPED_IN, Clock, Policy, Spans, Timeline, clocks, evaluate, place_after, step
 from ticket_workflow.streams import SLA_POLICY_STREAM
 
 from .mapping import FAR_FUTURE, SlaValues, stamp
@@ -121,6 +121,20 @@ def follow(tracked: Mapping[str, Tracked], effects: Effects, policies: Policies)
 def applicable(item: Tracked, policies: Policies) -> PolicyRecord | None:
     version = item.version if item.version is not None else policies.latest
     return policies.by_version.get(version) if version is not None else None
+
+
+def sla_at(events: Sequence[Event], records: Iterable[PolicyRecord]) -> dict[str, Any] | None:
+    """A ticket's ``sla`` as it stood right after the last of ``events`` (its history up to a version, oldest first),
+    judged at that event's time. ``records`` are the policy's versions recorded before that event: the policy is
+    the one the read model applied then (the latest while the ticket was open, else the one in force at its
+    resolution), chosen by :func:`follow` and :func:`applicable` as the projection chooses it."""
+    policies = Policies()
+    for record in records:
+        policies.add(record)
+    last = events[-1]
+    tracked = follow({}, Effects(events=list(events)), policies)[last.stream_id]
+    applied = applicable(tracked, policies)
+    return evaluate(events, applied.policy if applied is not None else None, last.timestamp)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,15 @@ async def policy_version(db: SlaTables, version: int) -> PolicyRecord | None:
     return record_of(rows[0], db.codec) if rows else None
 
 
+async def policies_before(db: SlaTables, position: int) -> list[PolicyRecord]:
+    """The versions recorded before the global ``position``, oldest first (the policy in force there is the last)."""
+    rows = await db.fetch(
+        f"SELECT {POLICY_COLUMNS} FROM {db.table('sla_policies')} WHERE position < {db.param(1)} ORDER BY version",
+        position,
+    )
+    return [record_of(r, db.codec) for r in rows]
+
+
 async def known_policies(db: SlaTables, tracked: Collection[Tracked] = ()) -> Policies:
     """The latest version, and those the stopped tickets of ``tracked`` were resolved under."""
     policies = Policies()

@@ -20,6 +20,7 @@ from .sla_store import (
     latest_policy,
     pending_of,
     pending_sql,
+    policies_before,
     policy_version,
 )
 
@@ -110,6 +111,10 @@ class PostgresSlaReads:
         db = PostgresSla(self._pool, self._q)
         return await latest_policy(db) if version is None else await policy_version(db, version)
 
+    async def sla_policies(self, *, before: int) -> list[PolicyRecord]:
+        """The policy's versions recorded before the global position ``before``, oldest first."""
+        return await policies_before(PostgresSla(self._pool, self._q), before)
+
     async def sla_pending(self, now: datetime, *, limit: int = 100) -> list[Pending]:
         """Tickets with a running clock whose warning or due instant is at or before ``now``, nearest first."""
         rows = await self._pool.fetch(pending_sql(PostgresSla(self._pool, self._q)), now, limit)
@@ -125,6 +130,10 @@ class SqliteSlaReads:
     async def sla_policy(self, version: int | None = None) -> PolicyRecord | None:
         """The latest policy (None before the first), or the given version of it."""
         return await (latest_policy(_Reading(self)) if version is None else policy_version(_Reading(self), version))
+
+    async def sla_policies(self, *, before: int) -> list[PolicyRecord]:
+        """The policy's versions recorded before the global position ``before``, oldest first."""
+        return await policies_before(_Reading(self), before)
 
     async def sla_pending(self, now: datetime, *, limit: int = 100) -> list[Pending]:
         """Tickets with a running clock whose warning or due instant is at or before ``now``, nearest first."""

@@ -72,7 +72,9 @@ class TicketView(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: SlaView | None = Field(
-        None, description="Service levels as of the read; staff only (null for a customer, and without a policy)."
+        None,
+        description="Service levels as of the read (at a past version: as of that version's time); staff only "
+        "(null for a customer, and without a policy).",
     )
 
 

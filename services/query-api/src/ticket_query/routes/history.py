@@ -4,11 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from ticket_readmodel.service_levels import sla_at
 from ticket_service.errors import ApiError
 from ticket_workflow import fold
+from ticket_workflow.visibility import sees_everything
 
 from ..dependencies import Caller, Model
-from ..views import TicketEvents, TicketView, event_views, ticket_view
+from ..views import SlaView, TicketEvents, TicketView, event_views, ticket_view
 from .common import PREFIX, TAGS, TicketId, errors, visible_ticket
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -36,8 +38,13 @@ async def ticket_at(
             f"ticket {ticket_id!r} has versions 1 to {current}; there is no version {version}",
             "version",
         )
-    history = await model.history(ticket_id, up_to_version=version)
-    state = fold(h.to_event() for h in history)
+    events = [h.to_event() for h in await model.history(ticket_id, up_to_version=version)]
+    state = fold(events)
     if state is None or state.version != version:
         raise ApiError(404, "version_not_found", f"ticket {ticket_id!r} has no version {version}", "version")
-    return ticket_view(state, actor)
+    view = ticket_view(state, actor)
+    if sees_everything(actor.roles):  # service levels: for staff only
+        # The clocks as they stood at that version's time, under the policy the read model applied then.
+        found = sla_at(events, await model.sla_policies(before=events[-1].position or 0))
+        view.sla = SlaView.model_validate(found) if found is not None else None
+    return view
