@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.rendering import assert_rendered_as_the_models, awkward_tickets
 from tests.support.scenarios import Ticket, busy_day, interleaved
-from tests.unit.query.test_sla_at_version import EXPECTED, History, as_json
+from tests.support.sla_history import EXPECTED, History, as_json
 from ticket_eventstore.postgres import create_pool
 from ticket_projector.projector import Projector
 from ticket_query.app import create_app
