@@ -110,7 +110,13 @@ class InProcessProjection:
         assert alerts is not None  # both read models keep their alerts
         sla = TimerWatch(alerts, timer=self.sla_timer)  # no stream: the alerts are served by GET /api/sla/alerts
         return Operations(
-            log=log, read_model=read_model, store=self._store, rebuilder=self._rebuilder, sla=sla, local=self
+            log=log,
+            read_model=read_model,
+            store=self._store,
+            rebuilder=self._rebuilder,
+            sla=sla,
+            local=self,
+            opener=self.privacy,
         )
 
     def state(self) -> str:

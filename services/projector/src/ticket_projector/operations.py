@@ -25,6 +25,8 @@ from redis.exceptions import RedisError, ResponseError
 from ticket_eventstore import stream
 from ticket_eventstore.postgres import PostgresEventStore, create_pool
 from ticket_eventstore.relay.settings import RELAY_LOCK
+from ticket_privacy import MissingDataKey, Privacy, key_encryption_key
+from ticket_privacy.postgres import PostgresKeyStore
 from ticket_readmodel.alerts import Alert, AlertLog
 from ticket_readmodel.alerts_postgres import PostgresAlertLog
 from ticket_readmodel.operations import NotHalted, PositionMismatch, ProjectionLog, Skip
@@ -33,6 +35,7 @@ from ticket_readmodel.read_model import Halt, ReadModel
 from ticket_workflow import Event
 from ticket_workflow.ports import EventStore, StoreUnavailable
 
+from .erasure import Opener
 from .rebuilds import PostgresRebuilder, Rebuilder, Refused, lock_held
 from .runtime import Runtime
 from .settings import ProjectorSettings
@@ -99,6 +102,7 @@ class Operations:
     transport: Transport | None = None  # None in the embedded mode: no relay, no consumer group
     store_pool: asyncpg.Pool | None = None  # the event store's PostgreSQL, where the relay holds its lock
     local: Local | None = None
+    opener: Opener | None = None  # opens the halted event's personal values for the admin (else shown sealed)
 
     async def status(self) -> dict[str, Any]:
         """The whole picture: the store, the relay, the consumer group, the projection and the service-level timer."""
@@ -204,6 +208,11 @@ class Operations:
 
     async def _halt(self, halt: Halt) -> dict[str, Any]:
         event = await self._event_at(halt.position)
+        if event is not None and self.opener is not None:
+            try:  # the admin reads the event as the projection would; one that cannot be opened is shown sealed
+                [event] = await self.opener.open([event])
+            except Exception as exc:  # the event may halt the projection for this very reason
+                log.warning("the halted event at position %d could not be opened: %s", halt.position, exc)
         return halt.model_dump(mode="json") | {"event": event.model_dump(mode="json") if event else None}
 
     async def _event_at(self, position: int) -> Event | None:
@@ -273,12 +282,21 @@ async def connected(settings: ProjectorSettings, *, content_hash: bool = False) 
             sla=TimerWatch(PostgresAlertLog.of(read_model), settings.sla_alert_stream, pool),
             transport=Transport(redis, settings.event_stream, settings.projector_group),
             store_pool=store_pool,
+            opener=_opener(settings, store_pool),
         )
     finally:
         await redis.aclose()
         await pool.close()
         if store_pool is not pool:
             await store_pool.close()
+
+
+def _opener(settings: ProjectorSettings, store_pool: asyncpg.Pool) -> Privacy | None:
+    """The CLI opens personal values with the data key when it has one; without it, they are shown sealed."""
+    try:
+        return Privacy(key_encryption_key(debug=settings.debug), PostgresKeyStore(store_pool))
+    except MissingDataKey:
+        return None
 
 
 def _alert(alert: Alert | None) -> dict[str, Any] | None:
@@ -335,4 +353,5 @@ def for_runtime(runtime: Runtime, timer: SlaTimer | None = None) -> Operations:
         transport=Transport(c.redis, s.event_stream, s.projector_group),
         store_pool=c.store_pool,
         local=RuntimeLocal(runtime),
+        opener=c.projector.privacy,
     )
