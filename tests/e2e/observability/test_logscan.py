@@ -34,6 +34,11 @@ def test_the_scan_finds_tokens_and_secrets_in_watched_logs(tmp_path: Path) -> No
         run(scan, tmp_path / "password.log", "connecting as pg-password-42", DATABASE_URL=url)
         run(scan, tmp_path / "clean.log", "POST /api/support-ticket 201 3.1ms", JWT_SECRET=SECRET)
         run(scan, tmp_path / "unwatched.log", f"Bearer {token}", name="some-other-tool")
+        key = "webhooks-key-0123456789abcdef"
+        settings = {"WEBHOOKS_SECRET_KEY": key, "WEBHOOKS_GROUP": "webhooks-dispatch"}
+        run(scan, tmp_path / "webhooks.log", f"sealing with {key}", name="ticket-webhooks", **settings)
+        settings["WEBHOOKS_SECRET_KEY"] = "webhooks-key-fedcba9876543210"
+        run(scan, tmp_path / "group.log", "reading as webhooks-dispatch", name="ticket-webhooks", **settings)
     finally:
         hooks.close()
     scan.register(None, "nothing")  # ignored, as are short values
@@ -42,6 +47,8 @@ def test_the_scan_finds_tokens_and_secrets_in_watched_logs(tmp_path: Path) -> No
     assert "secret.log:1: $JWT_SECRET" in found
     assert "password.log:1: the password in $DATABASE_URL" in found
     assert "clean.log" not in found and "unwatched.log" not in found
+    assert "webhooks.log:1: $WEBHOOKS_SECRET_KEY" in found  # the webhooks service's log is read, its key a secret
+    assert "group.log" not in found  # its plain WEBHOOKS_* settings are not
     assert token not in found and SECRET not in found
 
     alone = LogScan(logs={tmp_path / "token.log"})  # no token registered: the shape gives it away

@@ -20,7 +20,6 @@ from .sealing import Sealer
 
 PREFIX = "/api/webhooks"
 KNOWN_TYPES = frozenset((*EVENT_TYPES, *ALERT_TYPES))
-PAGE = 10_000
 
 
 class Backend(Protocol):
