@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 Sample = tuple[str, frozenset[tuple[str, str]]]
+
+
+@dataclass
+class Pool:
+    """A database pool's figures as ``ticket_service.metrics.watch_pools`` reads them."""
+
+    name: str
+    size: int
+    max_size: int
+    in_use: int
+    waiting: int
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[Sample, float]:

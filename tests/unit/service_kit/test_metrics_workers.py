@@ -8,7 +8,6 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ from prometheus_client import values
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import mark_process_dead
 
-from tests.support.metrics import scrape, value
+from tests.support.metrics import Pool, scrape, value
 from ticket_service import metrics_workers
 from ticket_service.metrics import ScrapeCollector, registry_of, watch_pools
 from ticket_service.metrics_workers import ENV, WorkerRegistry, shared_directory
@@ -76,15 +75,6 @@ def test_a_directory_set_after_prometheus_client_was_imported_is_not_used(
     assert not metrics_workers.enabled()  # this process's values are in memory, not in that directory
     assert "set after prometheus_client was imported" in caplog.text
     assert "WorkerRegistry" not in type(registry_of(create_shell(title="one", version="0"))).__name__
-
-
-@dataclass
-class Pool:
-    name: str
-    size: int
-    max_size: int
-    in_use: int
-    waiting: int
 
 
 class Workers:

@@ -4,23 +4,13 @@ installs ask, and values refreshed by a task that outlives a failed read and sto
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily
 
 from tests.support.command_api import serving
-from tests.support.metrics import scrape, value
+from tests.support.metrics import Pool, scrape, value
 from ticket_service.metrics import ScrapeCollector, refreshing, registry_of, watch_pools
 from ticket_service.shell import add_lifespan, create_shell
-
-
-@dataclass
-class Pool:
-    name: str
-    size: int
-    max_size: int
-    in_use: int
-    waiting: int
 
 
 async def test_gauges_read_at_scrape_time_and_the_pools_once_per_app() -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel, Field
+
 Clock = Literal["first_response", "resolution"]
 Kind = Literal["warning", "breached"]
 CLOCKS: tuple[Clock, ...] = ("first_response", "resolution")
@@ -72,6 +74,20 @@ class Alert:
         body: dict[str, Any] = {"seq": self.seq, **self.entry()}
         body["warning_at"] = body["warning_at"] or None
         return body
+
+
+class SlaAlert(BaseModel):
+    """An alert as the APIs answer it (:meth:`Alert.as_json`): the query API's list, the operator's status."""
+
+    seq: int = Field(description="Order in which the alerts were raised; the cursor of `after`.")
+    id: str = Field(description='"<ticket>:<clock>:<kind>:<due_at>": one alert per deadline and kind.')
+    type: Literal["ServiceLevelWarning", "ServiceLevelBreached"]
+    ticket_id: str
+    clock: Clock
+    due_at: datetime
+    warning_at: datetime | None
+    raised_at: datetime
+    priority: str
 
 
 @dataclass(frozen=True)

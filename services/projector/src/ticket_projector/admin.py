@@ -11,6 +11,7 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ticket_readmodel.alerts import SlaAlert
 from ticket_readmodel.operations import RebuildProgress, Skip
 from ticket_service.auth import TokenVerifier
 from ticket_service.errors import ApiError, documented
@@ -57,16 +58,7 @@ class GroupView(BaseModel):
     consumers: int
 
 
-class AlertView(BaseModel):
-    seq: int
-    id: str
-    type: Literal["ServiceLevelWarning", "ServiceLevelBreached"]
-    ticket_id: str
-    clock: Literal["first_response", "resolution"]
-    due_at: datetime
-    warning_at: datetime | None
-    raised_at: datetime
-    priority: str
+class AlertView(SlaAlert):
     published_at: datetime | None = Field(description="When it was added to the alerts stream (None: not yet).")
 
 

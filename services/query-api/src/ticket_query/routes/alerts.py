@@ -3,14 +3,14 @@
 The same alerts the projector publishes on the alerts stream, read from the read model, so that the embedded
 mode (no Redis) has them too. Page with ``after`` = the ``next`` of the previous answer."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Query
 from fastapi.routing import APIRouter
 from pydantic import BaseModel, Field
 
 from ticket_readmodel.alert_logs import alert_log_of
+from ticket_readmodel.alerts import SlaAlert
 from ticket_service.errors import ApiError
 from ticket_workflow import SUPPORT_TICKET, is_staff
 
@@ -18,18 +18,6 @@ from ..dependencies import DIGITS, Caller, Model
 from .common import PREFIX, TAGS, errors
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
-
-
-class SlaAlert(BaseModel):
-    seq: int = Field(description="Order in which the alerts were raised; the cursor of `after`.")
-    id: str = Field(description='"<ticket>:<clock>:<kind>:<due_at>": one alert per deadline and kind.')
-    type: Literal["ServiceLevelWarning", "ServiceLevelBreached"]
-    ticket_id: str
-    clock: Literal["first_response", "resolution"]
-    due_at: datetime
-    warning_at: datetime | None
-    raised_at: datetime
-    priority: str
 
 
 class SlaAlertList(BaseModel):
