@@ -121,15 +121,33 @@ async def test_expected_version_gives_strict_optimistic_concurrency(desk: Desk, 
     assert fresh.status_code == 200 and fresh.json()["version"] == 2
 
 
-async def test_a_lost_append_race_is_the_same_version_conflict(desk: Desk, store: SqliteEventStore) -> None:
-    """Both requests decide on version 1; the store refuses the second append, which writes nothing."""
+async def test_a_lost_append_race_is_decided_again_on_what_won(desk: Desk, store: SqliteEventStore) -> None:
+    """Both requests decide on version 1; the store refuses the second append, which writes nothing, and the
+    second request is decided again on the ticket as the first left it: assigned, so it cannot be assigned."""
     ticket = await desk.ticket_in("new")
     answers = await asyncio.gather(*(desk.fire("assign", ticket, desk.agent) for _ in range(2)))
     assert sorted(a.status_code for a in answers) == [200, 409]
     [lost] = [a.json() for a in answers if a.status_code == 409]
-    message = "the ticket was changed by another request at the same time; reload and retry"
-    assert (lost["code"], lost["message"]) == ("version_conflict", message)
+    message = "transition 'assign' is not enabled: the ticket is in 'assigned'"
+    assert (lost["code"], lost["message"]) == ("transition_not_enabled", message)
     assert [e.version for e in await store.read_stream(ticket)] == [1, 2]
+
+
+async def test_commands_that_both_still_apply_after_a_race_both_land(desk: Desk, store: SqliteEventStore) -> None:
+    """Two notes at once, with no expected version: the one that loses the append is decided again and lands
+    after the other; with an expected version, the loser is a version conflict and writes nothing."""
+    ticket = await desk.ticket_in("in_progress")
+    at = len(await store.read_stream(ticket))
+    path = f"/api/support-ticket/{ticket}/notes"
+    notes = [desk.client.post(path, headers=desk.agent, json={"body": f"note {n}"}) for n in range(2)]
+    assert sorted(a.status_code for a in await asyncio.gather(*notes)) == [200, 200]
+    strict = [desk.client.post(path, headers=desk.agent, json={"body": "x", "expected_version": at + 2}) for _ in "ab"]
+    answers = await asyncio.gather(*strict)
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    assert [a.json()["code"] for a in answers if a.status_code == 409] == ["version_conflict"]
+    events = await store.read_stream(ticket)
+    assert [e.type for e in events[at:]] == ["InternalNoteAdded"] * 3
+    assert [e.version for e in events] == list(range(1, at + 4))
 
 
 async def test_an_unknown_ticket_is_404(desk: Desk, store: SqliteEventStore) -> None:

@@ -144,12 +144,31 @@ class CommandService:
     async def _loaded(
         self, ticket_id: str, context: RequestContext, command_at: Callable[[datetime], FireTransition | PostMessage]
     ) -> CommandResult:
-        """Replay a repeated request, or load the ticket and run the command made for this moment."""
+        """Replay a repeated request, or run the command made for this moment on the ticket."""
         if (replay := await self._replay(context)) is not None:
             return replay
-        state = await self.tickets.load(ticket_id)
-        command = command_at(self.clock())
-        return await self._settled(context, self._execute(state, command, context, status_code=200))
+        return await self._settled(context, self._decided(ticket_id, context, command_at))
+
+    async def _decided(
+        self, ticket_id: str, context: RequestContext, command_at: Callable[[datetime], FireTransition | PostMessage]
+    ) -> CommandResult:
+        """Decide on the ticket as this process last left it, with no read; when that is refused, the cached state
+        may be behind the store (another replica or worker wrote since): load what the store has and, if the
+        ticket moved on, decide again on it. Either way the answer is the one the ticket as it is now gives.
+
+        An append succeeds only at the stream's current version, so a success proves the cached state current.
+        """
+        cached = self.tickets.cached(ticket_id)
+        if cached is None:
+            state = await self.tickets.load(ticket_id)
+            return await self._execute(state, command_at(self.clock()), context, status_code=200)
+        try:
+            return await self._execute(cached, command_at(self.clock()), context, status_code=200)
+        except Rejection:
+            state = await self.tickets.load(ticket_id)
+            if state is not None and state.version == cached.version:
+                raise  # refused on the ticket as it is
+        return await self._execute(state, command_at(self.clock()), context, status_code=200)
 
     async def _counted(self, name: str, attempt: Awaitable[CommandResult]) -> CommandResult:
         """``attempt``'s answer, counted as ``name``'s outcome: accepted, replayed, or the refusal's kind."""

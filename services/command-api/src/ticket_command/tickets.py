@@ -1,9 +1,10 @@
 """Current ticket states kept in memory, so that a command's cost does not grow with its ticket's history.
 
-A cached state is only a starting point: every load reads the events recorded after its version (one indexed
-query that usually returns nothing), so states written by another replica, or by a request of this one that
-lost a race, are always caught up before a decision. Nothing is ever decided on a stale state: the append's
-version check would refuse it anyway.
+A cached state is what this process last wrote or read, never ahead of the store, possibly behind it (another
+replica or worker wrote since). A command is first decided on it without reading anything: the append is
+conditional on the stream's version, so an append that succeeds proves the cached state was the ticket's current
+one. When the decision or the append is refused, the command service decides again on :meth:`TicketStates.load`,
+which reads the events recorded after the cached version (one indexed query). Nothing stale is ever written.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ class TicketStates:
         self.store = store
         self.capacity = capacity
         self._states: OrderedDict[str, TicketState] = OrderedDict()
+
+    def cached(self, ticket_id: str) -> TicketState | None:
+        """The ticket as this process last saw it (None: not kept here), with no read: possibly behind the store."""
+        state = self._states.get(ticket_id)
+        if state is not None:
+            self._states.move_to_end(ticket_id)
+        return state
 
     async def load(self, ticket_id: str) -> TicketState | None:
         """The ticket as the store has it now (None when it does not exist)."""
