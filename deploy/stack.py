@@ -134,6 +134,7 @@ def run(config: StackConfig, output: Output) -> int:
         rendered = subprocess.run(
             [str(REPO / "deploy/gateway/render-config.sh")], env=gateway_env, check=True, capture_output=True, text=True
         ).stdout.strip()
+        as_reader_of(Path(rendered), REPO / "frontend")
         supervisor.start("gateway", [nginx, "-c", rendered, "-e", "stderr"], gateway_env)
 
         if wait_ready(f"{config.gateway_url}/ready", supervisor, stop_requested.is_set):
@@ -152,6 +153,17 @@ def run(config: StackConfig, output: Output) -> int:
         supervisor.stop_all()
         shutil.rmtree(runtime_dir, ignore_errors=True)
         output.line("stack", "stopped")
+
+
+def as_reader_of(config: Path, web_root: Path) -> None:
+    """Started as root, nginx would serve the web UI from worker processes running as ``nobody``, who cannot
+    read a checkout under a private directory (``/root``, a ``mktemp -d``): they run as the web root's owner."""
+    if os.geteuid() != 0:
+        return
+    import pwd
+
+    owner = pwd.getpwuid(web_root.stat().st_uid).pw_name
+    config.write_text(f"user {owner};\n" + config.read_text())
 
 
 def main() -> int:
