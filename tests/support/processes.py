@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -67,3 +69,32 @@ def terminate(process: subprocess.Popen[bytes], timeout: float = 15.0) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+BIN = Path(sys.executable).parent
+SERVICES = {
+    "command": ["ticket-command-api", "serve"],
+    "projector": ["ticket-projector", "run"],
+    "query": ["ticket-query-api", "serve"],
+}
+
+
+@contextmanager
+def three_services(env: Mapping[str, str], logs: Path) -> Iterator[dict[str, str]]:
+    """The stores migrated, then the command API, the projector and the query API started with ``env`` (each on a
+    free loopback port, its log in ``logs``) and ready; yields each one's URL by name; stops them all after."""
+    for cli in ("ticket-command-api", "ticket-projector"):
+        done = subprocess.run([str(BIN / cli), "migrate"], env=dict(env), capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    processes: dict[str, Process] = {}
+    try:
+        for name, (program, verb) in SERVICES.items():
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            processes[name] = Process([str(BIN / program), verb], {**env, "PORT": str(port)}, logs / f"{name}.log", url)
+        for process in processes.values():
+            process.wait_until("/ready")
+        yield {name: process.url for name, process in processes.items()}
+    finally:
+        for process in processes.values():
+            process.stop()

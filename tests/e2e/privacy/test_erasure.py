@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from tests.conftest import RedisNamespace
-from tests.support.processes import Process, clean_environment, free_port
+from tests.support.processes import Process, clean_environment, free_port, three_services
 from ticket_service.auth import mint_token
 
 SECRET = "erasure-e2e-secret-0123456789abcdef"
@@ -58,26 +58,8 @@ def system(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -
         JWT_SECRET=SECRET,
         HOST="127.0.0.1",
     )
-    for cli in ("ticket-command-api", "ticket-projector"):
-        done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-    processes = {}
-    for name, command in {
-        "command": [str(BIN / "ticket-command-api"), "serve"],
-        "projector": [str(BIN / "ticket-projector"), "run"],
-        "query": [str(BIN / "ticket-query-api"), "serve"],
-    }.items():
-        port = free_port()
-        processes[name] = Process(
-            command, env | {"PORT": str(port)}, tmp_path / f"{name}.log", f"http://127.0.0.1:{port}"
-        )
-    try:
-        for process in processes.values():
-            process.wait_until("/ready")
-        yield {name: p.url for name, p in processes.items()} | {"env": env, "database_url": database_url}
-    finally:
-        for process in processes.values():
-            process.stop()
+    with three_services(env, tmp_path) as urls:
+        yield urls | {"env": env, "database_url": database_url}
 
 
 class Desk:

@@ -5,8 +5,6 @@ callers only."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +15,10 @@ import pytest
 import redis
 
 from tests.conftest import RedisNamespace
-from tests.support.processes import Process, clean_environment, free_port
+from tests.support.processes import clean_environment, three_services
 from ticket_service.auth import mint_token
 
 SECRET = "full-chain-secret-0123456789abcdef"
-BIN = Path(sys.executable).parent
 
 
 def bearer(sub: str, role: str) -> dict[str, str]:
@@ -39,26 +36,8 @@ def system(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -
         JWT_SECRET=SECRET,
         HOST="127.0.0.1",
     )
-    for cli in ("ticket-command-api", "ticket-projector"):
-        done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-    processes = {}
-    for name, command in {
-        "command": [str(BIN / "ticket-command-api"), "serve"],
-        "projector": [str(BIN / "ticket-projector"), "run"],
-        "query": [str(BIN / "ticket-query-api"), "serve"],
-    }.items():
-        port = free_port()
-        processes[name] = Process(
-            command, env | {"PORT": str(port)}, tmp_path / f"{name}.log", f"http://127.0.0.1:{port}"
-        )
-    try:
-        for process in processes.values():
-            process.wait_until("/ready")
-        yield {name: p.url for name, p in processes.items()} | {"stream": redis_namespace.key("events")}
-    finally:
-        for process in processes.values():
-            process.stop()
+    with three_services(env, tmp_path) as urls:
+        yield urls | {"stream": redis_namespace.key("events")}
 
 
 def collect(url: str, headers: dict[str, str], count: int, into: list[dict[str, Any]], ready: threading.Event) -> None:

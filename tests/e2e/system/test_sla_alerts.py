@@ -5,8 +5,6 @@ for staff and shows the ticket breached; the projector's metrics count them."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,12 +16,11 @@ import pytest
 import redis
 
 from tests.conftest import RedisNamespace
-from tests.support.processes import Process, clean_environment, free_port
+from tests.support.processes import clean_environment, three_services
 from ticket_service.auth import mint_token
 
 Batch = list[tuple[str, list[tuple[str, dict[str, str]]]]]
 SECRET = "sla-alerts-secret-0123456789abcdef"
-BIN = Path(sys.executable).parent
 ON_TIME = 5.0  # seconds: the most an alert may arrive after its instant (the timer's round is 1 s)
 POLICY = {
     "targets": {"high": {"first_response_minutes": 1, "resolution_minutes": 1, "warning_percent": 50}},
@@ -47,30 +44,12 @@ def system(database_url: str, redis_namespace: RedisNamespace, tmp_path: Path) -
         JWT_SECRET=SECRET,
         HOST="127.0.0.1",
     )
-    for cli in ("ticket-command-api", "ticket-projector"):
-        done = subprocess.run([str(BIN / cli), "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-    processes = {}
-    for name, command in {
-        "command": [str(BIN / "ticket-command-api"), "serve"],
-        "projector": [str(BIN / "ticket-projector"), "run"],
-        "query": [str(BIN / "ticket-query-api"), "serve"],
-    }.items():
-        port = free_port()
-        processes[name] = Process(
-            command, env | {"PORT": str(port)}, tmp_path / f"{name}.log", f"http://127.0.0.1:{port}"
-        )
-    try:
-        for process in processes.values():
-            process.wait_until("/ready")
-        yield {name: p.url for name, p in processes.items()} | {
+    with three_services(env, tmp_path) as urls:
+        yield urls | {
             "events": redis_namespace.key("events"),
             "alerts": redis_namespace.key("sla-alerts"),
             "redis": redis_namespace.url,
         }
-    finally:
-        for process in processes.values():
-            process.stop()
 
 
 def test_warnings_and_breaches_arrive_on_time_with_no_event(system: dict[str, Any]) -> None:
