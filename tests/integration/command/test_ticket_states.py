@@ -3,6 +3,7 @@ another replica has moved on is decided again on what the store has, and nothing
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ticket_command.handling import CommandService, RequestContext
@@ -26,6 +27,24 @@ class CountingStore:
     async def read_stream(self, stream_id: str, **kwargs: Any) -> list[Event]:
         events = await self.store.read_stream(stream_id, **kwargs)
         self.read.append(len(events))
+        return events
+
+
+class TogetherStore(CountingStore):
+    """The first ``readers`` reads of a stream return together: their commands decide on the same version."""
+
+    def __init__(self, store: PostgresEventStore, readers: int) -> None:
+        super().__init__(store)
+        self.readers = readers
+        self.all_read = asyncio.Event()
+
+    async def read_stream(self, stream_id: str, **kwargs: Any) -> list[Event]:
+        events = await super().read_stream(stream_id, **kwargs)
+        if len(self.read) <= self.readers:
+            if len(self.read) == self.readers:
+                self.all_read.set()
+            async with asyncio.timeout(10):
+                await self.all_read.wait()
         return events
 
 
@@ -73,6 +92,21 @@ async def test_a_command_decided_on_a_state_behind_the_store_is_decided_again(pg
         (3, "InternalNoteAdded"),
         (4, "StartWorked"),
     ]
+
+
+async def test_a_race_lost_on_a_ticket_not_kept_here_is_decided_again_too(pg_store: PostgresEventStore) -> None:
+    """The same answer whether or not this process keeps the ticket: both notes land, one after the other."""
+    writer = CommandService(pg_store)
+    ticket = (await writer.create_ticket(None, context(CUSTOMER))).body["aggregate_id"]
+    await writer.fire("assign", ticket, None, None, context(AGENT))
+    fresh = CommandService(TogetherStore(pg_store, readers=2))  # type: ignore[arg-type]
+    notes = [
+        fresh.post_message(ticket, {"body": f"note {n}"}, internal=True, expected_version=None, context=context(AGENT))
+        for n in range(2)
+    ]
+    results = await asyncio.gather(*notes)
+    assert sorted(r.body["version"] for r in results) == [3, 4]
+    assert [e.type for e in await pg_store.read_stream(ticket)][2:] == ["InternalNoteAdded"] * 2
 
 
 async def test_a_cold_start_folds_the_whole_history_once(pg_store: PostgresEventStore) -> None:

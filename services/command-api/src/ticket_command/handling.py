@@ -152,23 +152,22 @@ class CommandService:
     async def _decided(
         self, ticket_id: str, context: RequestContext, command_at: Callable[[datetime], FireTransition | PostMessage]
     ) -> CommandResult:
-        """Decide on the ticket as this process last left it, with no read; when that is refused, the cached state
-        may be behind the store (another replica or worker wrote since): load what the store has and, if the
-        ticket moved on, decide again on it. Either way the answer is the one the ticket as it is now gives.
+        """Decide on the ticket as this process last left it (with no read), or as the store has it when it is not
+        kept here. When that is refused, the state may be behind the store (another replica, worker or request
+        wrote since): load what the store has and, if the ticket moved on, decide again on it, once. Either way the
+        answer is the one the ticket as it is now gives.
 
-        An append succeeds only at the stream's current version, so a success proves the cached state current.
+        An append succeeds only at the stream's current version, so a success proves the state it was decided on
+        current.
         """
-        cached = self.tickets.cached(ticket_id)
-        if cached is None:
-            state = await self.tickets.load(ticket_id)
-            return await self._execute(state, command_at(self.clock()), context, status_code=200)
+        state = self.tickets.cached(ticket_id) or await self.tickets.load(ticket_id)
         try:
-            return await self._execute(cached, command_at(self.clock()), context, status_code=200)
+            return await self._execute(state, command_at(self.clock()), context, status_code=200)
         except Rejection:
-            state = await self.tickets.load(ticket_id)
-            if state is not None and state.version == cached.version:
+            current = await self.tickets.load(ticket_id)
+            if _version(current) == _version(state):
                 raise  # refused on the ticket as it is
-        return await self._execute(state, command_at(self.clock()), context, status_code=200)
+        return await self._execute(current, command_at(self.clock()), context, status_code=200)
 
     async def _counted(self, name: str, attempt: Awaitable[CommandResult]) -> CommandResult:
         """``attempt``'s answer, counted as ``name``'s outcome: accepted, replayed, or the refusal's kind."""
@@ -273,3 +272,7 @@ class CommandService:
         written = await self.store.read_stream(body["aggregate_id"], up_to_version=body["version"])
         body["position"] = written[-1].position if written else None
         return CommandResult(recorded.status_code, body, replayed=True)
+
+
+def _version(state: TicketState | None) -> int:
+    return state.version if state is not None else 0
