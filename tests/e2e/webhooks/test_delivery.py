@@ -4,11 +4,13 @@ after the dispatcher was killed mid-way (duplicates only of deliveries whose out
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import redis
@@ -168,3 +170,30 @@ def test_events_are_delivered_while_redis_is_down(desk_factory: Callable[..., De
     _, secret = desk.register(receiver.url)
     tickets = life(desk, 1, "Modem")
     wait_for(lambda: expected(tickets) <= got(receiver, secret), "the events, read from the event store")
+
+
+def test_a_first_start_delivers_what_is_committed_once_it_is_up(
+    desk_factory: Callable[..., Desk], receiver: Receiver
+) -> None:
+    """The very first start takes the store's position at once, not at its first round: what is committed after
+    the dispatcher came up is delivered even when it is killed before it ever read the store."""
+    desk = desk_factory(WEBHOOKS_ALLOW_PRIVATE="true")
+    _, secret = desk.register(receiver.url)
+    desk.kill_webhooks()
+    asyncio.run(forget_the_start(desk.env["DATABASE_URL"]))  # as before the dispatcher's very first start
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"  # no consumer round, and no store round for a minute:
+    desk.start_webhooks("/health", REDIS_URL=dead_redis, WEBHOOKS_POLL_SECONDS="60")
+    starting = "not taken yet"  # what /ready says until the position is taken
+    wait_for(lambda: starting not in httpx.get(f"{desk.url}/ready", timeout=10).text, "the position to start from")
+    desk.kill_webhooks()
+    tickets = life(desk, 1, "Scanner")
+    desk.start_webhooks()
+    wait_for(lambda: expected(tickets) <= got(receiver, secret), "the events committed after the first start")
+
+
+async def forget_the_start(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("DELETE FROM webhooks.checkpoints WHERE source = 'events'")
+    finally:
+        await conn.close()

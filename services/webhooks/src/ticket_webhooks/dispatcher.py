@@ -75,13 +75,19 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    async def begin(self) -> int:
+        """The checkpoint; on the very first start, the store's last position: what is committed after it is this
+        dispatcher's to deliver, whatever happens to the process or to Redis from then on."""
+        checkpoint = await self.queue.checkpoint()
+        if checkpoint is None:
+            await self.queue.start_at(await self.store.last_position())
+            checkpoint = await self.queue.checkpoint() or 0
+        return checkpoint
+
     async def catch_up(self, until: int | None = None) -> int:
         """Turn the store's events after the checkpoint (up to ``until``) into deliveries; returns how many."""
         async with self._ingesting:
-            checkpoint = await self.queue.checkpoint()
-            if checkpoint is None:
-                await self.queue.start_at(await self.store.last_position())
-                checkpoint = await self.queue.checkpoint() or 0
+            checkpoint = await self.begin()
             queued = 0
             while until is None or checkpoint < until:
                 events = await self.store.read_all(checkpoint, self.batch_size)

@@ -97,6 +97,7 @@ class Runtime(DispatchLifecycle[Endpoints, PostgresEventStore]):
             try:
                 async with self.pools[0].acquire() as conn:
                     await apply(conn, WEBHOOKS, webhooks_migrations())
+                await self.dispatcher.begin()  # before /ready answers 200: nothing committed after it is missed
                 return
             except TRANSIENT as exc:
                 log.warning("migrating the webhooks schema failed, trying again: %s", exc)
@@ -183,11 +184,13 @@ class Runtime(DispatchLifecycle[Endpoints, PostgresEventStore]):
 
     async def readiness(self) -> dict[str, Any]:
         checkpoint = await self.dispatcher.queue.checkpoint()
+        if checkpoint is None:
+            raise RuntimeError("starting: the event store's position to deliver from is not taken yet")
         last = await self.store.last_position()
         body = {
-            "checkpoint": checkpoint or 0,
+            "checkpoint": checkpoint,
             "last_position": last,
-            "lag": max(0, last - (checkpoint or 0)),
+            "lag": max(0, last - checkpoint),
             "open_deliveries": await self.dispatcher.queue.open_count(),
         }
         error = self.consumer_error or self.dispatcher.last_error
