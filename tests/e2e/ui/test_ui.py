@@ -105,15 +105,18 @@ class HelpDesk:
         with_sign_out = self.all("#sign-out")
         if with_sign_out:
             with_sign_out[0].click()
-        field = self.find("#signin-user")
-        self.wait(
-            lambda d: any(
-                o.get_attribute("value") == role for o in d.find_elements(By.CSS_SELECTOR, "#signin-role option")
-            )
-        )
-        field.clear()
-        field.send_keys(user)
-        Select(self.find("#signin-role")).select_by_value(role)
+
+        def filled(driver: WebDriver) -> bool:
+            """Both fields, found again on each try: the form may be drawn again while the page loads."""
+            field = driver.find_element(By.CSS_SELECTOR, "#signin-user")
+            roles = Select(driver.find_element(By.CSS_SELECTOR, "#signin-role"))
+            roles.select_by_value(role)  # NoSuchElementException until the roles are there: tried again
+            field.clear()
+            field.send_keys(user)
+            chosen = roles.first_selected_option.get_attribute("value")
+            return field.get_attribute("value") == user and chosen == role
+
+        self.wait(filled, message=f"{self.name}: cannot fill the sign-in form")
         self.click("#debug-signin button[type=submit]")
         self.wait(
             lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=user-name]").text == user,
